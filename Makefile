@@ -1,0 +1,36 @@
+# irc: `make compile [MODEL=gen.npz] [OUT=out/gen]` and `make test`. Both run `make setup` first.
+PY      := .venv/bin/python
+MODEL   ?= examples/dcgan/gen.npz
+OUT     ?= out/$(basename $(notdir $(MODEL)))
+ARGS    ?=
+
+.PHONY: setup compile test bench clean
+
+setup: .venv/.irc-setup node_modules/.irc-setup
+
+# Chainer 7.8.1 is an sdist whose setup.py imports pkg_resources and distutils: it is built
+# without isolation, against the venv's setuptools<70 (kept there: chainer needs it at import).
+.venv/.irc-setup: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --disable-pip-version-check "setuptools<70" wheel numpy==1.26.4
+	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation chainer==7.8.1
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+node_modules/.irc-setup: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# --force: re-running `make compile` replaces the previous result (atomically).
+compile: setup
+	$(PY) -m irc compile $(MODEL) -o $(OUT) --force $(ARGS)
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(PY) tests/benchmarks/compile_benchmark.py
+
+clean:
+	rm -rf out build .pytest_cache

@@ -1,0 +1,116 @@
+"""irc compile: source -> ONNX -> IR -> passes -> Keras layer graph -> files in OUT.
+
+Files are written to a fresh directory beside OUT and renamed into place at the end, so
+OUT is either the complete result or untouched.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irc.errors import IrcError
+from irc.frontend.onnx_import import import_onnx
+from irc.lower.lower import lower
+from irc.manifest import MANIFEST, build_manifest, write_manifest
+from irc.report import write_report
+from irc.source import load_source
+
+TARGET_FILES = {"kerasjs": ["model.bin"]}
+
+
+@dataclass
+class CompileOptions:
+    arch: str = None
+    arch_args: str = None
+    input_shape: tuple = None
+    targets: list = field(default_factory=lambda: ["kerasjs"])
+    force: bool = False
+    passes: list = None              # None: the default pipeline
+    verify_each: bool = False
+    after_each: object = None        # callback(pass name, graph)
+
+
+def compile_model(model_path, out_dir, options=CompileOptions()):
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir, options.force)
+    source, proto, input_shapes = load_source(model_path, options.arch, options.arch_args, options.input_shape)
+    graph = import_onnx(proto, str(source.path), input_shapes)
+    del proto                         # weights now live in the IR only (memory target)
+    pass_log = _run_passes(graph, options)
+    model = lower(graph)
+    del graph
+    with _staging(out_dir, options.force) as staging:
+        files = _emit(model, staging, options.targets)
+        write_manifest(build_manifest(model, source, files), staging / MANIFEST)
+        write_report(staging / "report.md", model, source, pass_log, time.perf_counter() - started)
+    return model
+
+
+def _run_passes(graph, options):
+    from passes.pipeline import run_pipeline
+    log = []
+
+    def after_each(name, g):
+        log.append((name, len(g.nodes())))
+        if options.after_each:
+            options.after_each(name, g)
+
+    run_pipeline(graph, options.passes, options.verify_each, after_each)
+    return log
+
+
+def _emit(model, staging, targets):
+    from irc.emit.kerasjs import write_model_bin
+    files = {}
+    for target in targets:
+        if target != "kerasjs":
+            raise IrcError(f"--target {target}: unknown target (known: {', '.join(TARGET_FILES)})")
+        write_model_bin(model, staging / "model.bin")
+        files[target] = {"files": TARGET_FILES[target], "runtime": "keras-js@1.0.3"}
+    return files
+
+
+def _check_out_dir(out_dir, force):
+    if out_dir.exists() and not out_dir.is_dir():
+        raise IrcError(f"{out_dir}: exists and is not a directory")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise IrcError(f"{out_dir}: exists and is not empty; pass --force to replace it")
+
+
+class _staging:
+    """A temporary directory next to OUT, renamed onto OUT on success, removed on failure."""
+
+    def __init__(self, out_dir, force):
+        self.out_dir, self.force = out_dir, force
+
+    def __enter__(self):
+        parent = self.out_dir.resolve().parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.irc-", dir=parent))
+            self.path.chmod(0o755)          # mkdtemp makes it private; OUT is meant to be served
+        except OSError as exc:
+            raise IrcError(f"{self.out_dir}: cannot create output directory ({exc.strerror})") from None
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise IrcError(f"{self.out_dir}: writing failed ({exc.strerror}); nothing was written") from None
+            return False
+        self._replace_out_dir()
+        return False
+
+    def _replace_out_dir(self):
+        old = None
+        if self.out_dir.exists():
+            old = self.path.with_name(self.path.name + ".old")
+            os.rename(self.out_dir, old)
+        os.rename(self.path, self.out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

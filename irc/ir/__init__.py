@@ -1,0 +1,1 @@
+from irc.ir.graph import Graph, Node, Value  # noqa: F401

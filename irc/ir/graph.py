@@ -1,0 +1,161 @@
+"""The IR: values with shape, dtype and layout; op nodes; a networkx DiGraph underneath.
+
+Passes use only this API, never networkx directly. Constants (weights) are values with
+`data`; they have no producer node. Edges run producer node -> consumer node.
+"""
+
+from dataclasses import dataclass, field
+from itertools import count
+
+import networkx as nx
+import numpy as np
+
+
+@dataclass
+class Value:
+    name: str
+    shape: tuple
+    dtype: str = "f32"
+    layout: str = ""              # axis letters, e.g. "NCHW", "NHWC", "OIHW", "C"; "N(HWC)" = flattened group
+    data: np.ndarray = None       # set for constants (weights)
+
+    @property
+    def is_const(self):
+        return self.data is not None
+
+
+@dataclass
+class Node:
+    name: str
+    op: str
+    inputs: list
+    outputs: list
+    attrs: dict = field(default_factory=dict)
+    origin: str = ""              # the ONNX node (and source link) this came from
+    last_pass: str = "import"     # the pass that created or last rewrote it
+    label: str = ""               # short human name (e.g. the Chainer link "dc1"), used to name layers
+
+
+class Graph:
+    def __init__(self, name="model"):
+        self.name = name
+        self.values = {}
+        self.inputs = []          # value names
+        self.outputs = []         # value names
+        self._dag = nx.DiGraph()
+        self._order = count()     # insertion order makes the topological order stable
+        self._value_names = count()
+
+    # ---- values -------------------------------------------------------------
+    def add_value(self, value):
+        if value.name in self.values:
+            raise ValueError(f"value %{value.name} already exists")
+        self.values[value.name] = value
+        return value
+
+    def const(self, name, data, layout):
+        data = np.ascontiguousarray(data)
+        return self.add_value(Value(self.fresh_name(name), tuple(data.shape), _dtype_name(data), layout, data))
+
+    def fresh_name(self, base, taken=None):
+        taken = self.values if taken is None else taken
+        name = base
+        while name in taken:
+            name = f"{base}.{next(self._value_names)}"
+        return name
+
+    def value(self, name):
+        return self.values[name]
+
+    # ---- nodes --------------------------------------------------------------
+    def add_node(self, node):
+        node.name = self.fresh_name(node.name, self._dag)
+        self._dag.add_node(node.name, node=node, order=next(self._order))
+        self._connect(node)
+        return node
+
+    def node(self, name):
+        return self._dag.nodes[name]["node"]
+
+    def nodes(self):
+        """Nodes in a stable topological order (ties broken by insertion order)."""
+        order = nx.get_node_attributes(self._dag, "order")
+        names = nx.lexicographical_topological_sort(self._dag, key=order.__getitem__)
+        return [self.node(n) for n in names]
+
+    def producer(self, value_name):
+        for name, data in self._dag.nodes(data=True):
+            if value_name in data["node"].outputs:
+                return data["node"]
+        return None
+
+    def consumers(self, value_name):
+        return [n for n in self.nodes() if value_name in n.inputs]
+
+    def erase(self, node):
+        self._dag.remove_node(node.name)
+
+    def erase_unused_values(self):
+        used = set(self.inputs) | set(self.outputs)
+        for node in self.nodes():
+            used.update(node.inputs)
+            used.update(node.outputs)
+        for name in list(self.values):
+            if name not in used:
+                del self.values[name]
+
+    def set_inputs(self, node, inputs):
+        node.inputs = list(inputs)
+        self._reconnect(node)
+
+    def set_outputs(self, node, outputs):
+        node.outputs = list(outputs)
+        self._reconnect(node)
+
+    def replace_all_uses(self, old, new):
+        """Make every consumer (and the graph outputs) read value `new` instead of `old`."""
+        for node in self.consumers(old):
+            self.set_inputs(node, [new if i == old else i for i in node.inputs])
+        self.outputs = [new if o == old else o for o in self.outputs]
+
+    def rename_value(self, old, new):
+        value = self.values.pop(old)
+        value.name = new
+        self.values[new] = value
+        for node in self.nodes():
+            node.inputs = [new if i == old else i for i in node.inputs]
+            node.outputs = [new if o == old else o for o in node.outputs]
+        self.inputs = [new if i == old else i for i in self.inputs]
+        self.outputs = [new if o == old else o for o in self.outputs]
+
+    def insert_after(self, value_name, op, out_value, attrs=None, origin="", last_pass=""):
+        """Insert `op(value)` producing `out_value` and route all other uses of value through it."""
+        consumers = self.consumers(value_name)
+        graph_outputs = list(self.outputs)
+        self.add_value(out_value)
+        node = self.add_node(Node(out_value.name, op, [value_name], [out_value.name],
+                                  attrs or {}, origin, last_pass))
+        for consumer in consumers:
+            self.set_inputs(consumer, [out_value.name if i == value_name else i for i in consumer.inputs])
+        self.outputs = [out_value.name if o == value_name else o for o in graph_outputs]
+        return node
+
+    # ---- edges --------------------------------------------------------------
+    def _connect(self, node):
+        for data in self._dag.nodes.values():
+            other = data["node"]
+            if other is node:
+                continue
+            if set(other.outputs) & set(node.inputs):
+                self._dag.add_edge(other.name, node.name)
+            if set(node.outputs) & set(other.inputs):
+                self._dag.add_edge(node.name, other.name)
+
+    def _reconnect(self, node):
+        self._dag.remove_edges_from(list(self._dag.in_edges(node.name)) + list(self._dag.out_edges(node.name)))
+        self._connect(node)
+
+
+def _dtype_name(array):
+    return {"float32": "f32", "float64": "f64", "int64": "i64", "int32": "i32", "bool": "bool"}.get(
+        array.dtype.name, array.dtype.name)

@@ -1,0 +1,43 @@
+"""The lowered model: a Keras layer graph that no emitter has to interpret further.
+
+Every emitter (Keras.js model.bin, a real keras.Model, later TF.js) reads this and
+nothing else. Tensors are channels-last, batch dimension dropped from shapes (Keras.js
+runs one sample at a time), weights already in the exact order Keras expects.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class KerasLayer:
+    name: str                      # runtime-safe name (see irc/lower/naming.py)
+    class_name: str                # Keras 2.1 class name, e.g. "Conv2DTranspose"
+    config: dict                   # Keras 2.1 config without "name" (emitters add it)
+    inbound: list = field(default_factory=list)     # names of the layers feeding this one
+    weights: list = field(default_factory=list)     # [(param_name, np.ndarray float32)] in Keras order
+    source: str = ""               # the IR node / ONNX node it came from, for messages and the manifest
+
+
+@dataclass
+class KerasTensorSpec:
+    layer: str                     # runtime layer name
+    source_name: str               # the source model's tensor name
+    shape: tuple                   # runtime shape, batch dimension included (always 1)
+    source_shape: tuple            # shape in the source framework's layout
+    perm: tuple                    # runtime = source.transpose(perm)
+
+
+@dataclass
+class KerasModel:
+    name: str
+    layers: list                   # KerasLayer, in topological order, InputLayers first
+    inputs: list                   # KerasTensorSpec
+    outputs: list                  # KerasTensorSpec
+
+    def layer(self, name):
+        return next(layer for layer in self.layers if layer.name == name)
+
+    def weight_bytes(self):
+        return sum(int(np.asarray(w).nbytes) for layer in self.layers for _, w in layer.weights)

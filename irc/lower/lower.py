@@ -1,0 +1,106 @@
+"""IR -> KerasModel. One rule per IR op (irc/lower/rules.py); a rule reads what the passes
+decided (layouts, padding modes) and never re-derives it: it refuses what it cannot map."""
+
+import numpy as np
+
+from irc.errors import IrcError
+from irc.ir import layout as L
+from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
+from irc.lower.naming import LayerNamer
+
+RULES = {}
+
+
+def lowering(*ops):
+    """Register `fn(ctx, node)` as the lowering of IR ops; it calls ctx.add_layer(...)."""
+    def register(fn):
+        for op in ops:
+            RULES[op] = fn
+        return fn
+    return register
+
+
+class LowerContext:
+    def __init__(self, graph):
+        self.graph = graph
+        self.layers = []
+        self.producer = {}          # IR value -> Keras layer name
+        self.name = LayerNamer()
+
+    def add_layer(self, node, class_name, config, inputs=None, weights=(), label=None):
+        """Add a layer reading `inputs` (IR values, default: the node's activation inputs)."""
+        inputs = inputs if inputs is not None else self.activation_inputs(node)
+        layer = KerasLayer(self.name(label or node.label or node.name), class_name, config,
+                           [self.producer[i] for i in inputs], list(weights), node.origin)
+        self.layers.append(layer)
+        return layer
+
+    def activation_inputs(self, node):
+        return [i for i in node.inputs if not self.graph.value(i).is_const]
+
+    def weight(self, node, index, expected_layout):
+        value = self.graph.value(node.inputs[index])
+        if value.layout != expected_layout:
+            raise self.refuse(node, f"weight {value.name} is @{value.layout}, Keras needs @{expected_layout}")
+        return np.ascontiguousarray(value.data, dtype=np.float32)
+
+    def value(self, node, index=0):
+        return self.graph.value(node.inputs[index])
+
+    def refuse(self, node, reason):
+        return IrcError(f"node {node.name} ({node.op}, from {node.origin or 'import'}): "
+                        f"cannot lower to Keras.js: {reason}")
+
+
+def lower(graph):
+    ctx = LowerContext(graph)
+    inputs = [_input_layer(ctx, name) for name in graph.inputs]
+    for node in graph.nodes():
+        rule = RULES.get(node.op)
+        if rule is None:
+            raise ctx.refuse(node, f"no Keras lowering for op {node.op}")
+        layer = rule(ctx, node)
+        ctx.producer[node.outputs[0]] = layer.name if layer is not None else ctx.producer[node.inputs[0]]
+    outputs = [_output_spec(ctx, name) for name in graph.outputs]
+    return KerasModel(graph.name, ctx.layers, inputs, outputs)
+
+
+def _input_layer(ctx, name):
+    value = ctx.graph.value(name)
+    _require_batch_one(value)
+    layer = KerasLayer(ctx.name(name), "InputLayer",
+                       {"batch_input_shape": [None, *value.shape[1:]], "dtype": "float32", "sparse": False},
+                       source=f"input {name}")
+    ctx.layers.append(layer)
+    ctx.producer[name] = layer.name
+    return _spec(value, layer.name)
+
+
+def _output_spec(ctx, name):
+    value = ctx.graph.value(name)
+    layer_name = ctx.producer[name]
+    if any(layer_name in layer.inbound for layer in ctx.layers):
+        # Keras.js returns only layers nothing reads from: tap the value with an identity.
+        tap = KerasLayer(ctx.name(f"{name}_out"), "Activation", {"activation": "linear"},
+                         [layer_name], source=f"output {name}")
+        ctx.layers.append(tap)
+        layer_name = tap.name
+    return _spec(value, layer_name)
+
+
+def _spec(value, layer_name):
+    _require_batch_one(value)
+    source = L.SOURCE_ACTIVATION[len(value.shape)]
+    perm = L.perm(source, value.layout)
+    source_shape = tuple(value.shape[perm.index(i)] for i in range(len(perm)))
+    return KerasTensorSpec(layer_name, value.name, tuple(value.shape), source_shape, perm)
+
+
+def _require_batch_one(value):
+    if value.shape[0] != 1:
+        raise IrcError(f"tensor {value.name} has batch size {value.shape[0]}; Keras.js runs one "
+                       "sample at a time: compile with batch size 1 (--input-shape 1,...)")
+
+
+# Rules register themselves on import.
+from irc.lower import rules  # noqa: E402,F401

@@ -1,0 +1,44 @@
+"""irc run: feed a source-layout array to the emitted files and get a source-layout array back."""
+
+import numpy as np
+
+from irc.errors import IrcError
+from irc.manifest import read_manifest
+
+
+def run_out_dir(out_dir, input_path, output_path):
+    manifest = read_manifest(out_dir)
+    if len(manifest["inputs"]) != 1 or len(manifest["outputs"]) != 1:
+        raise IrcError(f"{out_dir}: irc run handles one input and one output; this model has "
+                       f"{len(manifest['inputs'])} and {len(manifest['outputs'])}")
+    x = _load_npy(input_path)
+    outputs = run_manifest(out_dir, manifest, {manifest["inputs"][0]["source_name"]: x})
+    np.save(output_path, outputs[manifest["outputs"][0]["source_name"]])
+
+
+def run_manifest(out_dir, manifest, source_inputs):
+    """{source input name: array in source layout} -> {source output name: array in source layout}."""
+    from irc.kerasjs_runtime import run_model_bin
+    feeds = {}
+    for spec in manifest["inputs"]:
+        x = np.asarray(source_inputs[spec["source_name"]], dtype=np.float32)
+        if list(x.shape) != spec["source_shape"]:
+            raise IrcError(f"input {spec['source_name']} has shape {list(x.shape)}; "
+                           f"the model takes {spec['source_shape']}")
+        feeds[spec["name"]] = x.transpose(spec["perm"])[0]        # Keras.js has no batch axis
+    result = run_model_bin(out_dir / "model.bin", feeds)["outputs"]
+    return {spec["source_name"]: _to_source(result[spec["name"]], spec) for spec in manifest["outputs"]}
+
+
+def _to_source(array, spec):
+    runtime = np.asarray(array, dtype=np.float32).reshape(spec["shape"])
+    return runtime.transpose(np.argsort(spec["perm"]))
+
+
+def _load_npy(path):
+    if not path.is_file():
+        raise IrcError(f"{path}: no such file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise IrcError(f"{path}: not a readable .npy array ({exc})") from None

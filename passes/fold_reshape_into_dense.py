@@ -1,0 +1,76 @@
+from passes.registry import register_pass
+from passes.util import chw_to_hwc_order, permute_const, reinfer, single_consumer
+
+NAME = "fold-reshape-into-dense"
+# Ops that act on each feature on its own: reordering features commutes with them.
+PER_FEATURE = {"batch_norm", "relu", "sigmoid", "tanh", "leaky_relu", "elu"}
+
+
+@register_pass(NAME)
+def fold_reshape_into_dense(graph):
+    """Make a dense layer emit its features channels-last, so the reshape to an image
+    needs no transpose at run time (the Linear -> reshape -> deconv of a DCGAN generator).
+
+    Given:   %l : f32[1,1024] @NC = dense(%z, %W, %b);  %r = relu(%l)
+             %h : f32[1,64,4,4] @NCHW = reshape(%r);  %t : f32[1,4,4,64] @NHWC = transpose(%h) {perm=[0,2,3,1]}
+    Result:  %l : f32[1,1024] @N(HWC) = dense(%z, %W', %b');  %r = relu(%l)
+             %h : f32[1,4,4,64] @NHWC = reshape(%r)          (W', b' columns reordered)
+    """
+    changed = False
+    for node in graph.nodes():
+        if node.op == "reshape" and _fold(graph, node):
+            changed = True
+    graph.erase_unused_values()
+    return changed
+
+
+def _fold(graph, reshape):
+    transpose = single_consumer(graph, reshape.outputs[0])
+    if transpose is None or transpose.op != "transpose" or transpose.attrs["perm"] != [0, 2, 3, 1]:
+        return False
+    if graph.value(reshape.outputs[0]).layout != "NCHW":
+        return False
+    chain = _per_feature_chain(graph, reshape.inputs[0])
+    if chain is None:
+        return False
+    _, c, h, w = graph.value(reshape.outputs[0]).shape
+    order = chw_to_hwc_order(c, h, w)
+    dense, per_feature = chain[0], chain[1:]
+    permute_const(graph, dense, 1, order, "O", NAME)
+    if len(dense.inputs) > 2:
+        permute_const(graph, dense, 2, order, "C", NAME)
+    dense.attrs["features"] = "(HWC)"
+    for node in per_feature:
+        for i in range(1, len(node.inputs)):            # batch-norm parameters
+            permute_const(graph, node, i, order, "C", NAME)
+    for node in chain:
+        reinfer(graph, node)
+        node.last_pass = NAME
+    _reshape_to_channels_last(graph, reshape, transpose)
+    return True
+
+
+def _per_feature_chain(graph, value_name):
+    """[dense, per-feature ops...] ending in value_name, each result used only once."""
+    chain = []
+    node = graph.producer(value_name)
+    while node is not None and node.op in PER_FEATURE:
+        chain.insert(0, node)
+        node = graph.producer(node.inputs[0])
+        if node is not None and single_consumer(graph, node.outputs[0]) is None:
+            return None
+    if node is None or node.op != "dense" or single_consumer(graph, node.outputs[0]) is None:
+        return None
+    return [node] + chain
+
+
+def _reshape_to_channels_last(graph, reshape, transpose):
+    """The reshape now writes NHWC itself; the transpose's result takes the reshape's name."""
+    n, c, h, w = reshape.attrs["shape"]
+    reshape.attrs.update(shape=[n, h, w, c], layout="NHWC")
+    reshape.last_pass = NAME
+    nchw, nhwc = reshape.outputs[0], transpose.outputs[0]
+    graph.erase(transpose)
+    del graph.values[nchw]
+    graph.set_outputs(reshape, [nhwc])
+    graph.rename_value(nhwc, nchw)

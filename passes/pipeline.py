@@ -1,0 +1,47 @@
+"""The default pipeline, in order, and the runner that names the pass that failed."""
+
+from irc.errors import IrcError
+from irc.ir.verify import GraphInvalid, verify
+from passes import (batchnorm_params, cancel_transposes, conv_kernel, conv_padding,  # noqa: F401
+                    deconv_kernel, deconv_padding, dense_kernel, fold_constants,
+                    fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
+                    remove_identity, to_channels_last)
+from passes.registry import PASSES
+
+DEFAULT_PIPELINE = [
+    "infer-shapes",              # the importer's shapes, re-derived: every later pass reads them
+    "fold-constants",            # constant subgraphs become weights before any pattern matching
+    "remove-identity",           # Identity/Dropout would break the dense folding patterns
+    "to-channels-last",          # inserts the transposes the two fold passes look for
+    "batchnorm-params",          # after to-channels-last: the channel axis has moved
+    "dense-kernel",              # (in, out) kernels, before fold-flatten reorders the rows
+    "fold-reshape-into-dense",   # needs to-channels-last's transposes
+    "fold-flatten-into-dense",
+    "cancel-transposes",         # what the folds could not absorb, pairwise
+    "conv-kernel",
+    "deconv-kernel",
+    "conv-padding",              # needs final (channels-last) shapes
+    "deconv-padding",
+]
+
+
+def run_pipeline(graph, names=None, verify_each=False, after_each=None):
+    """Run the passes in order. after_each(name, graph) is called after every pass."""
+    done = []
+    for name in names or DEFAULT_PIPELINE:
+        if name not in PASSES:
+            raise IrcError(f"unknown pass {name}; known: {', '.join(sorted(PASSES))}")
+        PASSES[name](graph)
+        done.append(name)
+        if verify_each:
+            _verify_after(graph, name, done)
+        if after_each:
+            after_each(name, graph)
+    return graph
+
+
+def _verify_after(graph, name, done):
+    try:
+        verify(graph)
+    except GraphInvalid as exc:
+        raise IrcError(f"pass {name} broke the graph (after {' -> '.join(done[:-1]) or 'import'}): {exc}") from None

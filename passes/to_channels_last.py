@@ -1,0 +1,80 @@
+from irc.ir import layout as L
+from passes.registry import register_pass
+from passes.util import add_op, reinfer
+
+NAME = "to-channels-last"
+# Ops that compute the same thing in any layout their input declares.
+LAYOUT_FREE = {"relu", "sigmoid", "tanh", "leaky_relu", "elu", "identity", "batch_norm", "add"}
+# Ops that Keras.js runs channels-last only.
+CHANNELS_LAST = {"conv2d", "conv2d_transpose"}
+
+
+@register_pass(NAME)
+def to_channels_last(graph):
+    """Store every spatial tensor channels-last (Keras.js has no channels-first kernels).
+
+    Graph inputs change layout (the manifest's perm tells the caller). Ops that need their
+    input in the source layout (reshape, flatten, dense, softmax, transpose) get a
+    transpose back in front; fold-*-into-dense and cancel-transposes remove those later.
+
+    Given:   %y : f32[1,8,6,5] @NCHW = conv2d(%x @NCHW, %W @OIHW)
+    Result:  %y : f32[1,6,5,8] @NHWC = conv2d(%x @NHWC, %W @OIHW)
+    """
+    changed = _move_inputs(graph)
+    converted = {}
+    for node in graph.nodes():
+        if node.op in CHANNELS_LAST:
+            changed |= _feed(graph, node, [0], converted, channels_last=True)
+        elif node.op in LAYOUT_FREE:
+            changed |= _unify_operands(graph, node, converted)
+        else:
+            activations = [i for i, n in enumerate(node.inputs) if not graph.value(n).is_const]
+            changed |= _feed(graph, node, activations, converted, channels_last=False)
+        reinfer(graph, node)
+    return changed
+
+
+def _move_inputs(graph):
+    changed = False
+    for name in graph.inputs:
+        value = graph.value(name)
+        target = L.channels_last(value.layout)
+        if target != value.layout:
+            value.shape = tuple(value.shape[i] for i in L.perm(value.layout, target))
+            value.layout = target
+            changed = True
+    return changed
+
+
+def _unify_operands(graph, node, converted):
+    """Elementwise ops with several activation operands need them in one layout."""
+    layouts = {graph.value(i).layout for i in node.inputs if not graph.value(i).is_const}
+    if len(layouts) <= 1:
+        return False
+    return _feed(graph, node, range(len(node.inputs)), converted, channels_last=True)
+
+
+def _feed(graph, node, indices, converted, channels_last):
+    changed = False
+    inputs = list(node.inputs)
+    for i in indices:
+        value = graph.value(inputs[i])
+        source = L.SOURCE_ACTIVATION.get(len(value.shape))
+        target = L.channels_last(source) if channels_last else source
+        if value.is_const or value.layout == target or not L.is_spatial(source):
+            continue
+        inputs[i] = _transposed(graph, value, target, converted, node)
+        changed = True
+    if changed:
+        graph.set_inputs(node, inputs)
+    return changed
+
+
+def _transposed(graph, value, target, converted, consumer):
+    key = (value.name, target)
+    if key not in converted:
+        attrs = {"perm": list(L.perm(value.layout, target)), "layout": target}
+        node = add_op(graph, "transpose", [value.name], attrs, f"{value.name}.{target}",
+                      consumer.origin, NAME)
+        converted[key] = node.outputs[0]
+    return converted[key]

@@ -1,0 +1,71 @@
+"""Small rewriting helpers shared by passes."""
+
+from irc.ir.graph import Node, Value
+from irc.ir.ops import OPS
+
+
+def reinfer(graph, node):
+    """Recompute the shape and layout of `node`'s outputs from its (possibly new) inputs."""
+    inferred = OPS[node.op].infer(node, [graph.value(i) for i in node.inputs])
+    for name, (shape, layout) in zip(node.outputs, inferred):
+        value = graph.value(name)
+        value.shape, value.layout = tuple(shape), layout
+
+
+def add_op(graph, op, inputs, attrs, base_name, origin, pass_name, label=""):
+    """Add `op(inputs)` with a fresh output value whose shape and layout come from the op."""
+    out = graph.fresh_name(base_name)
+    node = Node(out, op, list(inputs), [out], attrs, origin, pass_name, label)
+    shape, layout = OPS[op].infer(node, [graph.value(i) for i in inputs])[0]
+    graph.add_value(Value(out, tuple(shape), "f32", layout))
+    return graph.add_node(node)
+
+
+def single_consumer(graph, value_name):
+    consumers = graph.consumers(value_name)
+    if len(consumers) == 1 and value_name not in graph.outputs:
+        return consumers[0]
+    return None
+
+
+def replace_const(graph, node, index, data, layout, pass_name):
+    """Point input `index` of `node` at a new constant; the old one goes when unused."""
+    old_name = node.inputs[index]
+    if graph.consumers(old_name) == [node]:
+        del graph.values[old_name]          # free it now and let the new one keep its name
+    new = graph.const(old_name, data, layout)
+    inputs = list(node.inputs)
+    inputs[index] = new.name
+    graph.set_inputs(node, inputs)
+    node.last_pass = pass_name
+    return new
+
+
+def relayout_weights(graph, op, index, target, pass_name):
+    """Transpose input `index` (a constant) of every `op` node into layout `target`."""
+    from irc.ir.layout import to_layout
+    changed = False
+    for node in graph.nodes():
+        if node.op != op or len(node.inputs) <= index:
+            continue
+        weight = graph.value(node.inputs[index])
+        if weight.layout == target:
+            continue
+        data = to_layout(weight.data, weight.layout, target)
+        replace_const(graph, node, index, data, target, pass_name)
+        changed = True
+    return changed
+
+
+def chw_to_hwc_order(c, h, w):
+    """Index map p with features_hwc = features_chw[p] for a (c, h, w) block flattened."""
+    import numpy as np
+    return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).reshape(-1)
+
+
+def permute_const(graph, node, index, order, axis_letter, pass_name):
+    """Reorder input `index` of `node` (a constant) along its axis named `axis_letter`."""
+    import numpy as np
+    value = graph.value(node.inputs[index])
+    axis = value.layout.index(axis_letter)
+    replace_const(graph, node, index, np.take(value.data, order, axis=axis), value.layout, pass_name)
