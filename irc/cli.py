@@ -8,6 +8,7 @@ from irc.errors import IrcError
 
 def _parser():
     parser = argparse.ArgumentParser(prog="irc", description="Compile trained networks for the browser.")
+    # Accepted before or after the subcommand; SUPPRESS keeps a subparser from resetting it.
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -20,13 +21,13 @@ def _parser():
     c.add_argument("--target", default="kerasjs", help="comma-separated targets (default: kerasjs)")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
     c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
-    c.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("run", help="run compiled files in Keras.js under Node")
     r.add_argument("out_dir", help="a directory written by irc compile")
     r.add_argument("--input", required=True, help="input .npy in the source layout (batch axis included)")
     r.add_argument("--output", required=True, help="where to write the output .npy (source layout)")
-    r.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

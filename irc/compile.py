@@ -37,9 +37,10 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
-    source, proto, input_shapes = load_source(model_path, options.arch, options.arch_args, options.input_shape)
-    graph = import_onnx(proto, str(source.path), input_shapes)
-    del proto                         # weights now live in the IR only (memory target)
+    source, proto, input_shapes, weights = load_source(model_path, options.arch, options.arch_args,
+                                                       options.input_shape)
+    graph = import_onnx(proto, str(source.path), input_shapes, weights)
+    del proto, weights                # weights now live in the IR only (memory target)
     pass_log = _run_passes(graph, options)
     model = lower(graph)
     del graph

@@ -1,5 +1,6 @@
 """Where a model comes from: a Chainer npz (+ architecture) or an ONNX file -> ModelProto."""
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ def file_sha256(path):
 
 
 def load_source(path, arch=None, arch_args=None, input_shape=None):
-    """-> (Source, onnx.ModelProto, {input name: shape} overrides)."""
+    """-> (Source, onnx.ModelProto, {input name: shape} overrides, {name: weight array} or None).
+
+    The Chainer front end hands its weights over by reference instead of inside the proto."""
     path = Path(path)
     if not path.exists():
         raise IrcError(f"{path}: no such file")
@@ -41,8 +44,12 @@ def _from_chainer(path, arch, arch_args, input_shape):
     from irc.frontend import chainer_frontend as cf
     model = cf.load_chainer_model(path, arch, cf.parse_arch_args(arch_args))
     shape = tuple(input_shape) if input_shape else cf.default_input_shape(model, path)
-    proto = cf.export_onnx(model, shape, path)
-    return Source(path, "chainer", file_sha256(path)), proto, {}
+    proto, weights = cf.export_onnx(model, shape, path)
+    # The exported forward pass leaves reference cycles (variables <-> function nodes)
+    # that hold the Chain; free it now, before passes copy weights (memory target).
+    del model
+    gc.collect()
+    return Source(path, "chainer", file_sha256(path)), proto, {}, weights
 
 
 def _from_onnx(path, input_shape):
@@ -53,7 +60,7 @@ def _from_onnx(path, input_shape):
         raise IrcError(f"{path}: not a readable ONNX model ({type(exc).__name__})") from None
     inputs = [i.name for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
     overrides = {inputs[0]: tuple(input_shape)} if input_shape and inputs else {}
-    return Source(path, "onnx", file_sha256(path)), proto, overrides
+    return Source(path, "onnx", file_sha256(path)), proto, overrides, None
 
 
 def parse_input_shape(text):

@@ -67,9 +67,11 @@ def _split_into_valid_and_crop(graph, node, kernel, sizes):
 def _append_crop(graph, node, crop):
     result = node.outputs[0]
     full = graph.fresh_name(f"{result}.valid")
-    graph.rename_value(result, full)
+    value = graph.values.pop(result)     # only the deconv's own output is renamed: its
+    value.name = full                    # consumers and the graph outputs keep reading `result`,
+    graph.add_value(value)               # which the crop now produces
+    graph.set_outputs(node, [full])
     add_op(graph, "crop2d", [full], {"amounts": crop}, result, node.origin, NAME, node.label)
-    graph.outputs = [result if o == full else o for o in graph.outputs]   # the crop is the output now
 
 
 def _kernel_hw(graph, node):

@@ -30,7 +30,8 @@ def _fold(graph, flatten):
     source = graph.value(transpose.inputs[0])
     if source.layout != "NHWC" or transpose.attrs["perm"] != [0, 3, 1, 2]:
         return False
-    if flatten.op == "reshape" and len(flatten.attrs["shape"]) != 2:
+    if flatten.op == "reshape" and (len(flatten.attrs["shape"]) != 2
+                                    or flatten.attrs["shape"][0] != source.shape[0]):   # not per sample
         return False
     _, h, w, c = source.shape
     permute_const(graph, dense, 1, chw_to_hwc_order(c, h, w), "I", NAME)

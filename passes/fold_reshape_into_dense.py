@@ -28,6 +28,8 @@ def _fold(graph, reshape):
     transpose = single_consumer(graph, reshape.outputs[0])
     if transpose is None or transpose.op != "transpose" or transpose.attrs["perm"] != [0, 2, 3, 1]:
         return False
+    if graph.value(transpose.outputs[0]).layout != "NHWC":     # the model's own Transpose: axes renamed
+        return False
     if graph.value(reshape.outputs[0]).layout != "NCHW":
         return False
     chain = _per_feature_chain(graph, reshape.inputs[0])
@@ -53,6 +55,8 @@ def _fold(graph, reshape):
 def _per_feature_chain(graph, value_name):
     """[dense, per-feature ops...] ending in value_name, each result used only once."""
     chain = []
+    if single_consumer(graph, value_name) is None:
+        return None
     node = graph.producer(value_name)
     while node is not None and node.op in PER_FEATURE:
         chain.insert(0, node)

@@ -9,6 +9,8 @@ import importlib.util
 import io
 import json
 import math
+import sys
+import threading
 import warnings
 import zipfile
 from pathlib import Path
@@ -20,18 +22,41 @@ from irc.errors import IrcError
 DEFAULT_ARCH = Path(__file__).resolve().parents[2] / "examples" / "dcgan" / "net.py"
 
 
-def load_npz(path):
+def npz_shapes(path):
+    """{parameter name: shape} read from the .npy headers only: no weight is loaded twice."""
     path = Path(path)
     if not path.is_file():
         raise IrcError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):    # else np.load would try to read it as a pickle
+        raise IrcError(f"{path}: not a readable .npz archive (not a zip file)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return dict(_member_shape(path, archive, info) for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise IrcError(f"{path}: not a readable .npz archive ({_short(exc)})") from None
+
+
+def _member_shape(path, archive, info):
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(member)
+    name = info.filename.removesuffix(".npy")
+    if dtype.hasobject:
+        raise IrcError(f"{path}: {name} holds pickled Python objects, which irc does not load; "
+                       "save plain arrays with chainer.serializers.save_npz")
+    return name, tuple(shape)
+
+
+def load_weights(model, path):
+    """Chainer's own load_npz allows pickles; read with allow_pickle=False instead."""
+    from chainer.serializers import NpzDeserializer
     try:
         with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise IrcError(f"{path}: not a readable .npz archive ({_short(exc)})") from None
-    except ValueError as exc:
-        raise IrcError(f"{path}: holds pickled objects or unreadable arrays ({_short(exc)}); "
-                       "save plain arrays with chainer.serializers.save_npz") from None
+            NpzDeserializer(npz).load(model)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise IrcError(f"{path}: cannot load its arrays into {type(model).__name__} ({_short(exc)})") from None
 
 
 def load_arch_class(spec):
@@ -54,11 +79,11 @@ def load_arch_class(spec):
     return cls
 
 
-def generator_args(params, npz_path):
+def generator_args(shapes, npz_path):
     """n_hidden, ch and bottom_width of the DCGAN Generator, read off the array shapes."""
     try:
-        units, n_hidden = params["l0/W"].shape
-        ch = params["dc1/W"].shape[0]
+        units, n_hidden = shapes["l0/W"]
+        ch = shapes["dc1/W"][0]
     except (KeyError, ValueError):
         raise IrcError(f"{npz_path}: not a DCGAN generator (needs l0/W and dc1/W); "
                        "give --arch FILE.py:CLASS for other models") from None
@@ -76,33 +101,52 @@ def build_model(cls, arch_args, spec):
                        f"{type(exc).__name__}: {_short(exc)}") from None
 
 
-def check_params_fit(model, params, npz_path):
+def check_params_fit(model, shapes, npz_path):
     """Compare the npz with what save_npz would write for this model; list every misfit."""
     from chainer.serializers import DictionarySerializer
     expected = DictionarySerializer()
     expected.save(model)
-    want = {k: v for k, v in expected.target.items()}
-    missing = sorted(set(want) - set(params))
-    extra = sorted(set(params) - set(want))
-    misshaped = sorted(f"{k} {list(params[k].shape)} (model: {list(np.shape(want[k]))})"
-                       for k in set(want) & set(params)
-                       if want[k] is not None and np.shape(want[k]) != params[k].shape)
+    # Uninitialised (lazy) parameters serialise as an object array of None: their shape
+    # comes from the npz, as in Chainer's own load_npz.
+    want = {k: v for k, v in expected.target.items() if np.asarray(v).dtype != object}
+    missing = sorted(set(expected.target) - set(shapes))
+    extra = sorted(set(shapes) - set(expected.target))
+    misshaped = sorted(f"{k} {list(shapes[k])} (model: {list(np.shape(want[k]))})"
+                       for k in set(want) & set(shapes)
+                       if np.shape(want[k]) != shapes[k])
     problems = [f"{label}: {', '.join(items)}" for label, items in
                 (("missing", missing), ("extra", extra), ("mis-shaped", misshaped)) if items]
     if problems:
         raise IrcError(f"{npz_path} does not fit {type(model).__name__}: " + "; ".join(problems))
 
 
+def import_chainer():
+    """Import chainer and onnx_chainer on a thread of their own.
+
+    Chainer keeps the tracebacks of the optional imports that failed (cupy, ideep), and a
+    traceback keeps every frame that was on the importing stack, locals included, for
+    the life of the process: imported from compile_model, it would pin the Chain and the
+    weights in memory. A fresh thread's stack holds nothing of ours.
+    """
+    if "onnx_chainer" in sys.modules:
+        return
+    from irc.frontend import onnx_mapping_shim
+    onnx_mapping_shim.install()
+    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in ("chainer", "onnx_chainer")])
+    thread.start()
+    thread.join()
+
+
 def load_chainer_model(npz_path, arch=None, arch_args=None):
-    import chainer
-    params = load_npz(npz_path)
+    import_chainer()
+    shapes = npz_shapes(npz_path)
     spec = arch or f"{DEFAULT_ARCH}:Generator"
     cls = load_arch_class(spec)
     if arch_args is None:
-        arch_args = generator_args(params, npz_path) if arch is None else {}
+        arch_args = generator_args(shapes, npz_path) if arch is None else {}
     model = build_model(cls, arch_args, spec)
-    check_params_fit(model, params, npz_path)
-    chainer.serializers.load_npz(str(npz_path), model)
+    check_params_fit(model, shapes, npz_path)
+    load_weights(model, npz_path)
     return model
 
 
@@ -114,25 +158,54 @@ def default_input_shape(model, npz_path):
 
 
 def export_onnx(model, input_shape, source):
-    """Run the model once in inference mode and record it as ONNX."""
+    """Run the model once in inference mode and record it as ONNX.
+
+    -> (ModelProto without weight data, {ONNX name: weight array}).
+    """
+    import_chainer()
     import chainer
-    from irc.frontend import onnx_mapping_shim
-    onnx_mapping_shim.install()
     import onnx
     import onnx_chainer
     x = np.random.RandomState(0).uniform(-1, 1, input_shape).astype(np.float32)
     try:
         with chainer.using_config("train", False), warnings.catch_warnings(), \
-                contextlib.redirect_stdout(io.StringIO()):
+                contextlib.redirect_stdout(io.StringIO()), _weights_by_reference() as weights:
             warnings.simplefilter("ignore")
-            proto = onnx_chainer.export(model, x, graph_name=Path(source).stem)
-    except Exception as exc:
+            proto = onnx_chainer.export(model, x, graph_name=Path(source).stem, export_params=False)
+    except Exception as exc:    # user code runs in the forward pass
         raise IrcError(f"{source}: running {type(model).__name__} on input {list(input_shape)} "
                        f"failed: {type(exc).__name__}: {_short(exc)}") from None
     # onnx_chainer stamps the installed onnx's IR version (14), which ONNX Runtime (and
     # onnxruntime-web) refuse; the lowest IR version that carries the opset is exact.
     proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
-    return proto
+    return proto, weights
+
+
+@contextlib.contextmanager
+def _weights_by_reference():
+    """onnx_chainer copies every weight into TensorProtos, then again into the graph and
+    the model: 4-5x the weights at peak. Its one converter, convert_parameter, is swapped
+    for one that records the array itself and returns a data-less TensorProto (name,
+    dims, type: all the graph needs), so the IR takes the weights without a copy."""
+    import chainer
+    import onnx
+    export_module = importlib.import_module("onnx_chainer.export")  # the package re-exports a function by that name
+    from onnx.helper import np_dtype_to_tensor_dtype
+    weights = {}
+
+    def convert_parameter(parameter, context):
+        array = parameter.array if isinstance(parameter, chainer.Variable) else parameter
+        array = np.asarray(chainer.backend.CpuDevice().send(array))
+        name = context.get_name(parameter)
+        weights[name] = array
+        return onnx.TensorProto(name=name, data_type=np_dtype_to_tensor_dtype(array.dtype), dims=array.shape)
+
+    original = export_module.convert_parameter
+    export_module.convert_parameter = convert_parameter
+    try:
+        yield weights
+    finally:
+        export_module.convert_parameter = original
 
 
 def parse_arch_args(text):

@@ -78,10 +78,13 @@ class ImportContext:
         return IrcError(f"{self.source}: {where}: {message}")
 
 
-def import_onnx(model, source="model.onnx", input_shapes=None):
+def import_onnx(model, source="model.onnx", input_shapes=None, weights=None):
+    """weights: {name: array} kept outside the proto (the Chainer front end's, by reference)."""
     ctx = ImportContext(model, source)
     for init in model.graph.initializer:
         ctx.add_constant(init.name, numpy_helper.to_array(init))
+    for name, array in (weights or {}).items():
+        ctx.add_constant(name, array)
     _add_graph_inputs(ctx, model.graph, input_shapes or {})
     for onnx_node in model.graph.node:
         ctx.onnx_node = onnx_node

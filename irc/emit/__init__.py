@@ -1,0 +1,1 @@
+"""Emitters: protobuf writer, Keras.js model.bin, Keras 3 model."""

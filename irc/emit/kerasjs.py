@@ -1,0 +1,86 @@
+"""Write a KerasModel as a Keras.js 1.0 model.bin (protobuf, see keras-js/lib/proto.js).
+
+    message Model   {string id = 1; string name = 2; string keras_version = 3;
+                     string backend = 4; string model_config = 5; repeated Weights model_weights = 6;}
+    message Weights {string layer_name = 1; string weight_name = 2; repeated uint32 shape = 3;
+                     string type = 4; bytes data = 5; float quantize_min = 6; float quantize_max = 7;}
+
+Weights are streamed from numpy memory into the file, so writing costs no extra copy of
+the weights. The output is byte-for-byte deterministic: the id is a hash of the content.
+"""
+
+import hashlib
+import json
+
+import numpy as np
+
+from irc.emit import protobuf as pb
+from irc.emit.kerasjs_checks import check_for_kerasjs, weight_name, weights_in_file_order
+
+KERAS_VERSION = "2.1.6"  # the Keras whose model_config format Keras.js 1.0 parses
+BACKEND = "tensorflow"
+
+
+def write_model_bin(model, path):
+    check_for_kerasjs(model)
+    body = _body(model)
+    with open(path, "wb") as file:
+        pb.write(file, pb.string_field(1, _content_id(body)) + body)
+
+
+def model_config(model):
+    """The Keras 2.1 functional-model config that Keras.js's Model._buildDAG reads."""
+    return {
+        "class_name": "Model",
+        "config": {
+            "name": model.name,
+            "layers": [_layer_config(layer) for layer in model.layers],
+            "input_layers": [[spec.layer, 0, 0] for spec in model.inputs],
+            "output_layers": [[spec.layer, 0, 0] for spec in model.outputs],
+        },
+        "keras_version": KERAS_VERSION,
+        "backend": BACKEND,
+    }
+
+
+def _layer_config(layer):
+    inbound_nodes = [[[name, 0, 0, {}] for name in layer.inbound]] if layer.inbound else []
+    return {
+        "name": layer.name,
+        "class_name": layer.class_name,
+        "config": {**layer.config, "name": layer.name},
+        "inbound_nodes": inbound_nodes,
+    }
+
+
+def _body(model):
+    """Every field after the id, as chunks; weight data chunks are views, not copies."""
+    config_json = json.dumps(model_config(model), sort_keys=True, default=_json_scalar)
+    chunks = (pb.string_field(2, model.name) + pb.string_field(3, KERAS_VERSION)
+              + pb.string_field(4, BACKEND) + pb.string_field(5, config_json))
+    for layer, param, array in weights_in_file_order(model):
+        chunks += pb.message_field(6, _weights_message(layer.name, param, array))
+    return chunks
+
+
+def _weights_message(layer_name, param, array):
+    # Keras.js reads `data` as little-endian float32 in C order; this copies only if the
+    # array is not already laid out that way.
+    data = np.ascontiguousarray(array, dtype="<f4")
+    return (pb.string_field(1, layer_name) + pb.string_field(2, weight_name(layer_name, param))
+            + pb.packed_uint32_field(3, data.shape) + pb.string_field(4, "float32")
+            + pb.bytes_field(5, data))
+
+
+def _content_id(chunks):
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()[:32]
+
+
+def _json_scalar(value):
+    # Configs computed with numpy (e.g. np.prod of a shape) carry numpy scalars/arrays.
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"config value {value!r} is not JSON-serializable")
