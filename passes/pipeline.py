@@ -28,7 +28,7 @@ DEFAULT_PIPELINE = [
 def run_pipeline(graph, names=None, verify_each=False, after_each=None):
     """Run the passes in order. after_each(name, graph) is called after every pass."""
     done = []
-    for name in names or DEFAULT_PIPELINE:
+    for name in DEFAULT_PIPELINE if names is None else names:
         if name not in PASSES:
             raise IrcError(f"unknown pass {name}; known: {', '.join(sorted(PASSES))}")
         PASSES[name](graph)
