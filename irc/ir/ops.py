@@ -51,6 +51,13 @@ def _from_nchw_shape(shape, layout):
     return tuple(shape[i] for i in L.perm("NCHW", layout))
 
 
+def _with_bias_in_layout(y_nchw, arrays, layout):
+    """Add the optional bias (third input) and store the result in the input's layout."""
+    if len(arrays) > 2:
+        y_nchw = y_nchw + arrays[2].reshape(1, -1, 1, 1)
+    return L.to_layout(y_nchw.astype(np.float32), "NCHW", layout)
+
+
 # ---- conv2d ------------------------------------------------------------------
 def _conv_infer(node, vals):
     x, w = vals[0], vals[1]
@@ -82,9 +89,7 @@ def _conv_eval(node, arrays, vals):
             for j in range(kw):
                 patch = xg[:, :, i * dh:i * dh + sh * oh:sh, j * dw:j * dw + sw * ow:sw]
                 y[:, g * o_per_group:(g + 1) * o_per_group] += np.einsum("nchw,oc->nohw", patch, wg[:, :, i, j])
-    if len(arrays) > 2:
-        y += arrays[2].reshape(1, -1, 1, 1)
-    return [L.to_layout(y.astype(np.float32), "NCHW", vals[0].layout)]
+    return [_with_bias_in_layout(y, arrays, vals[0].layout)]
 
 
 op("conv2d", _conv_infer, _conv_eval)
@@ -118,9 +123,7 @@ def _deconv_eval(node, arrays, vals):
             y[:, :, i * dh:i * dh + sh * h:sh, j * dw:j * dw + sw * wd:sw] += np.einsum("nchw,co->nohw", x, w[:, :, i, j])
     t, l, b, r = a["pads"]
     y = y[:, :, t:y.shape[2] - b, l:y.shape[3] - r]
-    if len(arrays) > 2:
-        y += arrays[2].reshape(1, -1, 1, 1)
-    return [L.to_layout(y.astype(np.float32), "NCHW", vals[0].layout)]
+    return [_with_bias_in_layout(y, arrays, vals[0].layout)]
 
 
 op("conv2d_transpose", _deconv_infer, _deconv_eval)

@@ -108,20 +108,16 @@ def transpose(ctx, node):
     return ctx.add_layer(node, "Permute", {"dims": list(perm[1:])}, label="permute")
 
 
-@lowering("crop2d")
-def crop2d(ctx, node):
-    t, b, left, r = node.attrs["amounts"]
-    _require(ctx, node, ctx.value(node).layout == "NHWC", "crop of a non-NHWC tensor")
-    return ctx.add_layer(node, "Cropping2D", {"cropping": [[t, b], [left, r]], "data_format": "channels_last"},
-                         label="crop")
+SPATIAL_EDGES = {"crop2d": ("Cropping2D", "cropping", "crop"), "zero_pad2d": ("ZeroPadding2D", "padding", "pad")}
 
 
-@lowering("zero_pad2d")
-def zero_pad2d(ctx, node):
+@lowering(*SPATIAL_EDGES)
+def crop_or_pad(ctx, node):
+    class_name, key, label = SPATIAL_EDGES[node.op]
     t, b, left, r = node.attrs["amounts"]
-    _require(ctx, node, ctx.value(node).layout == "NHWC", "padding of a non-NHWC tensor")
-    return ctx.add_layer(node, "ZeroPadding2D", {"padding": [[t, b], [left, r]], "data_format": "channels_last"},
-                         label="pad")
+    _require(ctx, node, ctx.value(node).layout == "NHWC", f"{node.op} of a non-NHWC tensor")
+    return ctx.add_layer(node, class_name, {key: [[t, b], [left, r]], "data_format": "channels_last"},
+                         label=label)
 
 
 @lowering("add")
