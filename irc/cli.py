@@ -1,27 +1,52 @@
-"""The `irc` command. User mistakes print one line and exit 2 (traceback with --debug)."""
+"""The `irc` command. User mistakes print one line and exit 2 (traceback with --debug);
+`irc check` exits 1 when a stage is over tolerance."""
 
 import argparse
 import sys
+from pathlib import Path
 
 from irc.errors import IrcError
 
 
+def _source_args(p):
+    p.add_argument("model", help="gen.npz (Chainer, with --arch) or model.onnx")
+    p.add_argument("--arch", help="FILE.py:CLASS, the Chainer architecture (default: irc's DCGAN Generator)")
+    p.add_argument("--arch-args", help="JSON object of constructor arguments, e.g. '{\"ch\": 256}'")
+    p.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32")
+    p.add_argument("--passes", action="append", default=[], metavar="FILE.py",
+                   help="load user passes, ONNX op handlers or lowerings (repeatable)")
+    # Accepted before or after the subcommand; SUPPRESS keeps a subparser from resetting it.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="irc", description="Compile trained networks for the browser.")
-    # Accepted before or after the subcommand; SUPPRESS keeps a subparser from resetting it.
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compile", help="compile a model into OUT")
-    c.add_argument("model", help="gen.npz (Chainer, with --arch) or model.onnx")
+    _source_args(c)
     c.add_argument("-o", "--out", help="output directory (default: out/<model name>)")
-    c.add_argument("--arch", help="FILE.py:CLASS, the Chainer architecture (default: irc's DCGAN Generator)")
-    c.add_argument("--arch-args", help="JSON object of constructor arguments, e.g. '{\"ch\": 256}'")
-    c.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32")
     c.add_argument("--target", default="kerasjs", help="comma-separated targets (default: kerasjs)")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
     c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
-    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
+    c.add_argument("--no-probe", action="store_true", help="skip running the emitted files on a probe input")
+
+    d = sub.add_parser("dump", help="print the IR")
+    _source_args(d)
+    d.add_argument("--after", metavar="PASS|import|all", help="the IR after this pass (default: after all)")
+    d.add_argument("--format", default="text", help="text (default), json, dot or svg")
+    d.add_argument("--input", help="annotate every node with its difference from ONNX Runtime on this .npy")
+    d.add_argument("-o", "--output", help="write to this file instead of stdout")
+
+    k = sub.add_parser("check", help="compare every tensor of every stage with ONNX Runtime")
+    _source_args(k)
+    k.add_argument("--input", help=".npy input in the source layout (default: seeded random)")
+    k.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
+    k.add_argument("--rtol", type=float, default=1e-5, help="tolerance relative to each reference's magnitude")
+    k.add_argument("--out", help="check the files in this compile output instead of freshly emitted ones")
+    k.add_argument("--stages", default="ir,keras,kerasjs", help="which of ir,keras,kerasjs to run")
 
     r = sub.add_parser("run", help="run compiled files in Keras.js under Node")
     r.add_argument("out_dir", help="a directory written by irc compile")
@@ -31,32 +56,73 @@ def _parser():
     return parser
 
 
-def _compile(args):
-    from pathlib import Path
+def _load_plugins(args):
+    from irc.plugins import load_plugin
+    for path in getattr(args, "passes", []):
+        load_plugin(path)
 
-    from irc.compile import CompileOptions, compile_model
+
+def _input_shape(args):
     from irc.source import parse_input_shape
+    return parse_input_shape(args.input_shape)
+
+
+def _compile(args):
+    from irc.compile import CompileOptions, compile_model
     out = Path(args.out) if args.out else Path("out") / Path(args.model).stem
-    options = CompileOptions(arch=args.arch, arch_args=args.arch_args,
-                             input_shape=parse_input_shape(args.input_shape),
+    options = CompileOptions(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
-                             force=args.force, verify_each=args.verify_each)
-    model = compile_model(args.model, out, options)
-    print(f"irc: wrote {out}/ ({len(model.layers)} layers, {model.weight_bytes() / 1e6:.1f} MB of weights)")
+                             force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
+                             after_each=_printer(args.print_after))
+    model, fidelity = compile_model(args.model, out, options)
+    probe = f"; {fidelity.summary()}" if fidelity else ""
+    print(f"irc: wrote {out}/ ({len(model.layers)} layers, {model.weight_bytes() / 1e6:.1f} MB of weights{probe})")
+    return 0
+
+
+def _printer(print_after):
+    """--print-after: the dump after the named pass (or each pass), on stderr."""
+    if print_after is None:
+        return None
+    from irc.ir.dump import format_text
+
+    def after_each(name, graph):
+        if print_after in ("all", name):
+            print(f"// after {name}\n{format_text(graph)}", file=sys.stderr, end="")
+    return after_each
+
+
+def _dump(args):
+    from irc.dump_command import dump, write_output
+    text = dump(args.model, args.after, args.format, args.input, args.arch, args.arch_args, _input_shape(args))
+    write_output(text, args.output)
+    return 0
+
+
+def _check(args):
+    from irc.check.check import STAGES, CheckOptions, run_check
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise IrcError(f"--stages: unknown {', '.join(sorted(unknown))} (known: {', '.join(STAGES)})")
+    result = run_check(args.model, CheckOptions(args.input, args.atol, args.rtol, stages, args.out,
+                                                args.arch, args.arch_args, _input_shape(args)))
+    print(result.text(), end="")
+    return 0 if result.ok else 1
 
 
 def _run(args):
-    from pathlib import Path
-
     from irc.run import run_out_dir
     run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output))
     print(f"irc: wrote {args.output}")
+    return 0
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        {"compile": _compile, "run": _run}[args.command](args)
+        _load_plugins(args)
+        return {"compile": _compile, "dump": _dump, "check": _check, "run": _run}[args.command](args)
     except IrcError as exc:
         if args.debug:
             raise
@@ -65,7 +131,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("irc: interrupted; nothing was written", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irc import probe
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from irc.lower.lower import lower
@@ -28,6 +29,7 @@ class CompileOptions:
     input_shape: tuple = None
     targets: list = field(default_factory=lambda: ["kerasjs"])
     force: bool = False
+    probe: bool = True               # run the emitted files once and report their error
     passes: list = None              # None: the default pipeline
     verify_each: bool = False
     after_each: object = None        # callback(pass name, graph)
@@ -37,18 +39,19 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
-    source, proto, input_shapes, weights = load_source(model_path, options.arch, options.arch_args,
-                                                       options.input_shape)
-    graph = import_onnx(proto, str(source.path), input_shapes, weights)
-    del proto, weights                # weights now live in the IR only (memory target)
+    source = load_source(model_path, options.arch, options.arch_args, options.input_shape)
+    reference = probe.source_reference(source) if options.probe else None
+    graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
+    source.release()                  # weights now live in the IR only (memory target)
     pass_log = _run_passes(graph, options)
     model = lower(graph)
     del graph
     with _staging(out_dir, options.force) as staging:
         files = _emit(model, staging, options.targets)
+        fidelity = probe.measure(model, staging / "model.bin", reference) if reference else None
         write_manifest(build_manifest(model, source, files), staging / MANIFEST)
-        write_report(staging / "report.md", model, source, pass_log, time.perf_counter() - started)
-    return model
+        write_report(staging / "report.md", model, source, pass_log, fidelity, time.perf_counter() - started)
+    return model, fidelity
 
 
 def _run_passes(graph, options):

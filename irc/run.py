@@ -11,7 +11,7 @@ def run_out_dir(out_dir, input_path, output_path):
     if len(manifest["inputs"]) != 1 or len(manifest["outputs"]) != 1:
         raise IrcError(f"{out_dir}: irc run handles one input and one output; this model has "
                        f"{len(manifest['inputs'])} and {len(manifest['outputs'])}")
-    x = _load_npy(input_path)
+    x = load_npy(input_path)
     outputs = run_manifest(out_dir, manifest, {manifest["inputs"][0]["source_name"]: x})
     np.save(output_path, outputs[manifest["outputs"][0]["source_name"]])
 
@@ -35,7 +35,7 @@ def _to_source(array, spec):
     return runtime.transpose(np.argsort(spec["perm"]))
 
 
-def _load_npy(path):
+def load_npy(path):
     if not path.is_file():
         raise IrcError(f"{path}: no such file")
     try:

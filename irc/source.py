@@ -9,10 +9,18 @@ from irc.errors import IrcError
 
 
 @dataclass
-class Source:
+class SourceModel:
     path: Path
     framework: str          # "chainer" or "onnx"
     sha256: str
+    proto: object           # onnx.ModelProto; the Chainer front end leaves its weights out...
+    weights: dict           # ...and hands them over here by reference ({name: array}), else None
+    input_shapes: dict      # {input name: shape} given on the command line
+    probe: object = None    # Probe: one run of the source framework, when it ran one
+
+    def release(self):
+        """Drop the proto and the weights once the IR holds them (memory target)."""
+        self.proto = self.weights = None
 
 
 def file_sha256(path):
@@ -24,9 +32,6 @@ def file_sha256(path):
 
 
 def load_source(path, arch=None, arch_args=None, input_shape=None):
-    """-> (Source, onnx.ModelProto, {input name: shape} overrides, {name: weight array} or None).
-
-    The Chainer front end hands its weights over by reference instead of inside the proto."""
     path = Path(path)
     if not path.exists():
         raise IrcError(f"{path}: no such file")
@@ -44,12 +49,12 @@ def _from_chainer(path, arch, arch_args, input_shape):
     from irc.frontend import chainer_frontend as cf
     model = cf.load_chainer_model(path, arch, cf.parse_arch_args(arch_args))
     shape = tuple(input_shape) if input_shape else cf.default_input_shape(model, path)
-    proto, weights = cf.export_onnx(model, shape, path)
+    proto, weights, probe = cf.export_onnx(model, shape, path)
     # The exported forward pass leaves reference cycles (variables <-> function nodes)
     # that hold the Chain; free it now, before passes copy weights (memory target).
     del model
     gc.collect()
-    return Source(path, "chainer", file_sha256(path)), proto, {}, weights
+    return SourceModel(path, "chainer", file_sha256(path), proto, weights, {}, probe)
 
 
 def _from_onnx(path, input_shape):
@@ -60,7 +65,7 @@ def _from_onnx(path, input_shape):
         raise IrcError(f"{path}: not a readable ONNX model ({type(exc).__name__})") from None
     inputs = [i.name for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
     overrides = {inputs[0]: tuple(input_shape)} if input_shape and inputs else {}
-    return Source(path, "onnx", file_sha256(path)), proto, overrides, None
+    return SourceModel(path, "onnx", file_sha256(path), proto, None, overrides)
 
 
 def parse_input_shape(text):

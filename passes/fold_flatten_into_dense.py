@@ -11,8 +11,8 @@ def fold_flatten_into_dense(graph):
     instead of transposing back to NCHW at run time (Flatten -> Linear of a CNN).
 
     Given:   %t : f32[1,8,4,5] @NCHW = transpose(%x @NHWC) {perm=[0,3,1,2]}
-             %f : f32[1,160] @N(CHW) = flatten(%t);  %y = dense(%f, %W @IO, %b)
-    Result:  %f : f32[1,160] @N(HWC) = flatten(%x);  %y = dense(%f, %W' @IO, %b)   (rows reordered)
+             %f : f32[1,160] @N(C8H4W5) = flatten(%t);  %y = dense(%f, %W @IO, %b)
+    Result:  %f : f32[1,160] @N(H4W5C8) = flatten(%x);  %y = dense(%f, %W' @IO, %b)   (rows reordered)
     """
     changed = False
     for node in graph.nodes():
@@ -37,7 +37,7 @@ def _fold(graph, flatten):
     permute_const(graph, dense, 1, chw_to_hwc_order(c, h, w), "I", NAME)
     graph.set_inputs(flatten, [source.name])
     if flatten.op == "reshape":
-        flatten.attrs["layout"] = "N(HWC)"
+        flatten.attrs["layout"] = L.flattened(source.layout, source.shape)
     for node in (flatten, dense):
         node.last_pass = NAME
         reinfer(graph, node)

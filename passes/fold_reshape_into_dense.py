@@ -13,7 +13,7 @@ def fold_reshape_into_dense(graph):
 
     Given:   %l : f32[1,1024] @NC = dense(%z, %W, %b);  %r = relu(%l)
              %h : f32[1,64,4,4] @NCHW = reshape(%r);  %t : f32[1,4,4,64] @NHWC = transpose(%h) {perm=[0,2,3,1]}
-    Result:  %l : f32[1,1024] @N(HWC) = dense(%z, %W', %b');  %r = relu(%l)
+    Result:  %l : f32[1,1024] @N(H4W4C64) = dense(%z, %W', %b');  %r = relu(%l)
              %h : f32[1,4,4,64] @NHWC = reshape(%r)          (W', b' columns reordered)
     """
     changed = False
@@ -41,7 +41,7 @@ def _fold(graph, reshape):
     permute_const(graph, dense, 1, order, "O", NAME)
     if len(dense.inputs) > 2:
         permute_const(graph, dense, 2, order, "C", NAME)
-    dense.attrs["features"] = "(HWC)"
+    dense.attrs["features"] = f"(H{h}W{w}C{c})"
     for node in per_feature:
         for i in range(1, len(node.inputs)):            # batch-norm parameters
             permute_const(graph, node, i, order, "C", NAME)

@@ -6,7 +6,7 @@ from passes import (batchnorm_params, cancel_transposes, conv_kernel, conv_paddi
                     deconv_kernel, deconv_padding, dense_kernel, fold_constants,
                     fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
                     remove_identity, to_channels_last)
-from passes.registry import PASSES
+from passes.registry import INSERTIONS, PASSES
 
 DEFAULT_PIPELINE = [
     "infer-shapes",              # the importer's shapes, re-derived: every later pass reads them
@@ -25,10 +25,20 @@ DEFAULT_PIPELINE = [
 ]
 
 
+def default_pipeline():
+    """DEFAULT_PIPELINE with the passes registered with `after=` put in place."""
+    names = list(DEFAULT_PIPELINE)
+    for name, after in INSERTIONS:
+        if after not in names:
+            raise IrcError(f"pass {name} asks to run after {after}, which is not in the pipeline")
+        names.insert(names.index(after) + 1, name)
+    return names
+
+
 def run_pipeline(graph, names=None, verify_each=False, after_each=None):
     """Run the passes in order. after_each(name, graph) is called after every pass."""
     done = []
-    for name in DEFAULT_PIPELINE if names is None else names:
+    for name in default_pipeline() if names is None else names:
         if name not in PASSES:
             raise IrcError(f"unknown pass {name}; known: {', '.join(sorted(PASSES))}")
         PASSES[name](graph)

@@ -13,11 +13,19 @@ import sys
 import threading
 import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from irc.errors import IrcError
+
+@dataclass
+class Probe:
+    """One run of the source framework: {input name: array}, {output name: array}, source layout."""
+    inputs: dict
+    outputs: dict
+
 
 DEFAULT_ARCH = Path(__file__).resolve().parents[2] / "examples" / "dcgan" / "net.py"
 
@@ -101,16 +109,22 @@ def build_model(cls, arch_args, spec):
                        f"{type(exc).__name__}: {_short(exc)}") from None
 
 
+def serialized(model):
+    """{npz key: array} as chainer.serializers.save_npz would write them (by reference)."""
+    from chainer.serializers import DictionarySerializer
+    serializer = DictionarySerializer()
+    serializer.save(model)
+    return serializer.target
+
+
 def check_params_fit(model, shapes, npz_path):
     """Compare the npz with what save_npz would write for this model; list every misfit."""
-    from chainer.serializers import DictionarySerializer
-    expected = DictionarySerializer()
-    expected.save(model)
+    target = serialized(model)
     # Uninitialised (lazy) parameters serialise as an object array of None: their shape
     # comes from the npz, as in Chainer's own load_npz.
-    want = {k: v for k, v in expected.target.items() if np.asarray(v).dtype != object}
-    missing = sorted(set(expected.target) - set(shapes))
-    extra = sorted(set(shapes) - set(expected.target))
+    want = {k: v for k, v in target.items() if np.asarray(v).dtype != object}
+    missing = sorted(set(target) - set(shapes))
+    extra = sorted(set(shapes) - set(target))
     misshaped = sorted(f"{k} {list(shapes[k])} (model: {list(np.shape(want[k]))})"
                        for k in set(want) & set(shapes)
                        if np.shape(want[k]) != shapes[k])
@@ -160,7 +174,8 @@ def default_input_shape(model, npz_path):
 def export_onnx(model, input_shape, source):
     """Run the model once in inference mode and record it as ONNX.
 
-    -> (ModelProto without weight data, {ONNX name: weight array}).
+    -> (ModelProto without weight data, {ONNX name: weight array}, Probe: that run's
+    input and Chainer's output, the reference the compile report measures against).
     """
     import_chainer()
     import chainer
@@ -171,14 +186,57 @@ def export_onnx(model, input_shape, source):
         with chainer.using_config("train", False), warnings.catch_warnings(), \
                 contextlib.redirect_stdout(io.StringIO()), _weights_by_reference() as weights:
             warnings.simplefilter("ignore")
-            proto = onnx_chainer.export(model, x, graph_name=Path(source).stem, export_params=False)
+            proto, inputs, outputs = onnx_chainer.export(model, x, graph_name=Path(source).stem,
+                                                         export_params=False, return_named_inout=True)
     except Exception as exc:    # user code runs in the forward pass
         raise IrcError(f"{source}: running {type(model).__name__} on input {list(input_shape)} "
                        f"failed: {type(exc).__name__}: {_short(exc)}") from None
     # onnx_chainer stamps the installed onnx's IR version (14), which ONNX Runtime (and
     # onnxruntime-web) refuse; the lowest IR version that carries the opset is exact.
     proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
-    return proto, weights
+    names = readable_names(proto, weights, model)
+    probe = Probe({names.get(k, k): np.asarray(v.array) for k, v in inputs.items()},
+                  {names.get(k, k): np.asarray(v.array) for k, v in outputs.items()})
+    return proto, {names.get(k, k): v for k, v in weights.items()}, probe
+
+
+def readable_names(proto, weights, model):
+    """Rename (in place) onnx_chainer's tensors after the Chainer model: weights by their npz keys
+    ("param_dc1_W" -> "dc1/W"), a layer's result by its link ("Deconvolution2DFunction_0"
+    -> "dc1"), other results by their function ("ReLU_1" -> "relu_1"). ONNX node names
+    stay as exported, so messages can still point at the ONNX node."""
+    from onnx_chainer.onnx_helper import cleanse_param_name
+    names = {cleanse_param_name("/" + key): key for key in serialized(model)}
+    taken = set(names.values())
+    for i, value in enumerate(vi for vi in proto.graph.input if vi.name not in weights):
+        names[value.name] = _unique("x" if i == 0 else f"x{i}", taken)
+    for node in proto.graph.node:
+        links = [names[i].rsplit("/", 1)[0] for i in node.input if i in weights and i in names]
+        base = links[0] if links else node.name.lower() or node.op_type.lower()
+        if node.op_type == "Constant":     # onnx_chainer names it after the node it feeds
+            base += "/const"
+        for output in node.output:
+            names[output] = _unique(base, taken)
+    _rename_tensors(proto, names)
+    return names
+
+
+def _unique(base, taken):
+    name, i = base, 1
+    while name in taken:
+        i += 1
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name
+
+
+def _rename_tensors(proto, names):
+    graph = proto.graph
+    for node in graph.node:
+        node.input[:] = [names.get(i, i) for i in node.input]
+        node.output[:] = [names.get(o, o) for o in node.output]
+    for value in list(graph.input) + list(graph.output) + list(graph.value_info):
+        value.name = names.get(value.name, value.name)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ class Value:
     name: str
     shape: tuple
     dtype: str = "f32"
-    layout: str = ""              # axis letters, e.g. "NCHW", "NHWC", "OIHW", "C"; "N(HWC)" = flattened group
+    layout: str = ""              # axis letters, e.g. "NCHW", "NHWC", "OIHW", "C"; "N(H4W4C64)" = flattened group
     data: np.ndarray = None       # set for constants (weights)
 
     @property

@@ -1,5 +1,6 @@
 """Layout labels: a letter per axis ("NCHW"), or a parenthesised group for an axis that is
-several axes flattened in that order ("N(HWC)" = 2D, features ordered h, w, c)."""
+several axes flattened in that order, each with its size ("N(H4W4C64)": 2D, 1024 features
+ordered h, w, c), so the data can always be put back into the source order."""
 
 import re
 
@@ -9,8 +10,8 @@ SOURCE_ACTIVATION = {1: "C", 2: "NC", 3: "NCW", 4: "NCHW", 5: "NCDHW"}
 
 
 def axes(layout):
-    """'N(HWC)' -> ['N', '(HWC)']; 'NCHW' -> ['N', 'C', 'H', 'W']."""
-    return re.findall(r"\([A-Z]+\)|[A-Z]", layout)
+    """'N(H4W4C64)' -> ['N', '(H4W4C64)']; 'NCHW' -> ['N', 'C', 'H', 'W']."""
+    return re.findall(r"\([A-Z0-9]+\)|[A-Z]", layout)
 
 
 def perm(src, dst):
@@ -53,5 +54,24 @@ def channel_axis(layout):
 
 
 def group_letters(layout, axis):
-    """'(HWC)' -> 'HWC'; a plain axis letter -> that letter."""
-    return axes(layout)[axis].strip("()")
+    """'(H4W4C64)' -> 'HWC'; a plain axis letter -> that letter."""
+    return re.sub(r"[()0-9]", "", axes(layout)[axis])
+
+
+def flattened(layout, shape):
+    """The 2D layout of `shape` @`layout` flattened after the batch axis: 'N(H4W4C64)'."""
+    parts = axes(layout)
+    if len(parts) == 2:
+        return layout
+    return "N(" + "".join(f"{a}{n}" for a, n in zip(parts[1:], shape[1:])) + ")"
+
+
+def to_source(array, layout):
+    """Data stored @layout, put in the source framework's order (NCHW, NC, ...)."""
+    parts = axes(layout)
+    if len(parts) == 2 and parts[1].startswith("("):
+        letters_sizes = re.findall(r"([A-Z])(\d+)", parts[1])
+        letters = "N" + "".join(a for a, _ in letters_sizes)
+        unflat = array.reshape(array.shape[0], *[int(n) for _, n in letters_sizes])
+        return to_layout(unflat, letters, SOURCE_ACTIVATION[len(letters)]).reshape(array.shape[0], -1)
+    return to_layout(array, layout, SOURCE_ACTIVATION[len(parts)])

@@ -206,11 +206,7 @@ op("reshape", _reshape_infer, lambda node, arrays, vals: [arrays[0].reshape(node
 
 def _flatten_infer(node, vals):
     x = vals[0]
-    parts = L.axes(x.layout)
-    if len(parts) == 2:
-        return [(x.shape, x.layout)]
-    group = "".join(p.strip("()") for p in parts[1:])
-    return [((x.shape[0], int(np.prod(x.shape[1:]))), f"N({group})")]
+    return [((x.shape[0], int(np.prod(x.shape[1:]))), L.flattened(x.layout, x.shape))]
 
 
 op("flatten", _flatten_infer, lambda node, arrays, vals: [arrays[0].reshape(arrays[0].shape[0], -1)])

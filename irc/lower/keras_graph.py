@@ -18,6 +18,7 @@ class KerasLayer:
     inbound: list = field(default_factory=list)     # names of the layers feeding this one
     weights: list = field(default_factory=list)     # [(param_name, np.ndarray float32)] in Keras order
     source: str = ""               # the IR node / ONNX node it came from, for messages and the manifest
+    value: str = ""                # the IR value its output holds (in that value's layout), if any
 
 
 @dataclass

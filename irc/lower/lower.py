@@ -60,7 +60,11 @@ def lower(graph):
         if rule is None:
             raise ctx.refuse(node, f"no Keras lowering for op {node.op}")
         layer = rule(ctx, node)
-        ctx.producer[node.outputs[0]] = layer.name if layer is not None else ctx.producer[node.inputs[0]]
+        if layer is None:                      # nothing to do at run time: the input is the result
+            ctx.producer[node.outputs[0]] = ctx.producer[node.inputs[0]]
+        else:
+            layer.value = node.outputs[0]
+            ctx.producer[node.outputs[0]] = layer.name
     outputs = [_output_spec(ctx, name) for name in graph.outputs]
     return KerasModel(graph.name, ctx.layers, inputs, outputs)
 
@@ -70,7 +74,7 @@ def _input_layer(ctx, name):
     _require_batch_one(value)
     layer = KerasLayer(ctx.name(name), "InputLayer",
                        {"batch_input_shape": [None, *value.shape[1:]], "dtype": "float32", "sparse": False},
-                       source=f"input {name}")
+                       source=f"input {name}", value=name)
     ctx.layers.append(layer)
     ctx.producer[name] = layer.name
     return _spec(value, layer.name)
@@ -82,7 +86,7 @@ def _output_spec(ctx, name):
     if any(layer_name in layer.inbound for layer in ctx.layers):
         # Keras.js returns only layers nothing reads from: tap the value with an identity.
         tap = KerasLayer(ctx.name(f"{name}_out"), "Activation", {"activation": "linear"},
-                         [layer_name], source=f"output {name}")
+                         [layer_name], source=f"output {name}", value=name)
         ctx.layers.append(tap)
         layer_name = tap.name
     return _spec(value, layer_name)

@@ -37,11 +37,18 @@ def test_kerasjs_output_matches_chainer(compiled):
 
 def test_no_transposes_left_at_run_time(compiled):
     _, tmp = compiled
-    report = (tmp / "out" / "report.md").read_text()
-    assert "Permute" not in report
-    classes = [line.split("|")[2].strip() for line in report.splitlines() if line.startswith("| `")]
+    layers = (tmp / "out" / "report.md").read_text().split("## Layers")[1]
+    classes = [line.split("|")[2].strip() for line in layers.splitlines() if line.startswith("| `")]
     assert classes == ["InputLayer", "Reshape", "Dense", "BatchNormalization", "Activation", "Reshape"] + \
         ["Conv2DTranspose", "BatchNormalization", "Activation"] * 3 + ["Conv2DTranspose", "Activation"]
+
+
+def test_compile_report_states_the_probe_error(compiled):
+    _, tmp = compiled
+    fidelity = (tmp / "out" / "report.md").read_text().split("## Fidelity")[1].split("##")[0]
+    assert "against Chainer" in fidelity
+    row = next(line for line in fidelity.splitlines() if line.startswith("| `sigmoid_0`"))
+    assert 0 < float(row.split("|")[2]) <= TOLERANCE
 
 
 def test_manifest_describes_inputs_and_outputs(compiled):

@@ -151,7 +151,16 @@ def test_grouped_layouts_are_one_axis():
     assert L.axes("NCHW") == ["N", "C", "H", "W"]
     assert L.perm("N(HWC)", "(HWC)N") == (1, 0)
     assert L.transposed("NCHW", (0, 2, 3, 1)) == "NHWC"
-    assert L.group_letters("N(HWC)", 1) == "HWC" and L.group_letters("NHWC", 3) == "C"
+    assert L.group_letters("N(H4W5C3)", 1) == "HWC" and L.group_letters("NHWC", 3) == "C"
+    assert L.axes("N(H4W5C3)") == ["N", "(H4W5C3)"]
+    assert L.flattened("NHWC", (1, 4, 5, 3)) == "N(H4W5C3)" and L.flattened("NC", (1, 7)) == "NC"
+
+
+def test_to_source_undoes_a_channels_last_flatten():
+    nchw = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    hwc_features = nchw.transpose(0, 2, 3, 1).reshape(2, -1)
+    np.testing.assert_array_equal(L.to_source(hwc_features, "N(H4W5C3)"), nchw.reshape(2, -1))
+    np.testing.assert_array_equal(L.to_source(nchw.transpose(0, 2, 3, 1), "NHWC"), nchw)
     assert L.channel_axis("N(HWC)") == 1 and L.channel_axis("NHWC") == 3 and L.channel_axis("NC") == 1
     assert not L.is_spatial("N(CHW)") and L.is_spatial("NHWC")
 

@@ -29,7 +29,7 @@ def test_flattens_nhwc_directly(reshape_to):
     assert case.run() is True
     assert "transpose" not in case.ops()
     f = case.graph.consumers("conv1")[0]
-    assert case.value(f.outputs[0]).layout == "N(HWC)"
+    assert case.value(f.outputs[0]).layout == "N(H6W5C4)"
     assert case.graph.consumers(f.outputs[0]) == [case.only("dense")]
     w = case.value(case.only("dense").inputs[1])
     assert (w.layout, w.shape) == ("IO", (C * H * W, 7))

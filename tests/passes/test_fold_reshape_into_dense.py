@@ -29,9 +29,9 @@ def test_dense_emits_channels_last_features_and_the_transpose_goes():
     assert case.run() is True
     assert case.ops() == ["dense", "batch_norm", "relu", "reshape", "conv2d"]
     dense, reshape = case.only("dense"), case.only("reshape")
-    assert dense.attrs["features"] == "(HWC)"
-    assert case.value(dense.outputs[0]).layout == "N(HWC)"
-    assert case.value(case.only("relu").outputs[0]).layout == "N(HWC)"
+    assert dense.attrs["features"] == "(H3W5C4)"
+    assert case.value(dense.outputs[0]).layout == "N(H3W5C4)"
+    assert case.value(case.only("relu").outputs[0]).layout == "N(H3W5C4)"
     assert reshape.attrs == {"shape": [N, H, W, C], "layout": "NHWC"}
     assert case.only("conv2d").inputs[0] == reshape.outputs[0] == "reshape4"
 

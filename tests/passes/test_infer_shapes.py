@@ -17,7 +17,7 @@ def test_recomputes_corrupted_shapes_and_layouts():
     assert case.run() is True
     assert {n: (v.shape, v.layout) for n, v in case.graph.values.items()} == true
     assert case.value("relu2").shape == (2, 4, 6, 5)
-    assert case.value("flatten3").layout == "N(CHW)"
+    assert case.value("flatten3").layout == "N(C4H6W5)"
 
 def test_consistent_graph_is_unchanged():
     conv_relu_dense().assert_no_change()

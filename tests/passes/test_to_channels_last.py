@@ -26,7 +26,7 @@ def test_source_layout_op_gets_a_transpose_back_in_front():
     t = case.only("transpose")
     assert t.attrs == {"perm": [0, 3, 1, 2], "layout": "NCHW"}
     assert t.inputs == ["conv1"] and case.only("flatten").inputs == t.outputs
-    assert case.value("flatten2").layout == "N(CHW)"
+    assert case.value("flatten2").layout == "N(C4H6W5)"
 
 
 def test_2d_graph_is_unchanged():
