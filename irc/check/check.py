@@ -164,9 +164,9 @@ def _runtime_feeds(model, feeds):
 
 
 def _keras_layer_outputs(model, feeds):
+    from irc.emit.keras_model import build_keras_model, import_keras
     try:
-        from irc.emit.keras_model import build_keras_model
-        import keras
+        keras = import_keras()
     except ImportError as exc:
         return f"{exc.name} is not installed"
     built = build_keras_model(model)

@@ -4,6 +4,8 @@ Keras is imported inside build_keras_model only: importing TensorFlow takes seco
 most compiles never need it.
 """
 
+import os
+
 from irc.errors import IrcError
 
 SUPPORTED = {
@@ -26,8 +28,27 @@ _DROPPED_KEYS = {
 _RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}  # Keras 3 deprecates `alpha`
 
 
+def import_keras():
+    """Import Keras with file descriptor 2 closed off: TensorFlow's C++ start-up logging
+    (absl, oneDNN) ignores TF_CPP_MIN_LOG_LEVEL and would bury irc's output on stderr."""
+    import sys
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
+
+
 def build_keras_model(model):
-    import keras
+    keras = import_keras()
 
     tensors = {}
     for layer in model.layers:

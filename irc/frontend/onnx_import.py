@@ -63,7 +63,7 @@ class ImportContext:
         outputs = outputs or [onnx_node.output[0]]
         node = Node(onnx_node.name or outputs[0], op, list(inputs), list(outputs), attrs or {},
                     origin=f"{onnx_node.op_type}:{onnx_node.name}" if onnx_node.name else onnx_node.op_type,
-                    label=label or _label(onnx_node))
+                    label=label or outputs[0])
         try:
             inferred = OPS[op].infer(node, [self.graph.value(i) for i in inputs])
         except (ValueError, KeyError, IndexError) as exc:
@@ -138,14 +138,6 @@ def _set_outputs(ctx, onnx_graph):
 def _graph_name(model, source):
     import os
     return os.path.splitext(os.path.basename(source))[0] or model.graph.name or "model"
-
-
-def _label(onnx_node):
-    """The source layer's name: Chainer's exporter names weights 'param_<link>_<param>'."""
-    for name in onnx_node.input[1:]:
-        if name.startswith("param_"):
-            return name[len("param_"):].rsplit("_", 1)[0]
-    return onnx_node.name or onnx_node.op_type
 
 
 # Handlers register themselves on import.

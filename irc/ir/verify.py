@@ -35,5 +35,9 @@ def _check_node(graph, node, defined):
     for out, (shape, layout) in zip(node.outputs, expected):
         value = graph.value(out)
         if tuple(value.shape) != tuple(shape) or value.layout != layout:
-            raise GraphInvalid(f"{where}: %{out} is {list(value.shape)} @{value.layout}, "
-                               f"the op gives {list(shape)} @{layout}")
+            raise GraphInvalid(f"{where}: %{out} is {_shape(value.shape)} @{value.layout}, "
+                               f"the op gives {_shape(shape)} @{layout}")
+
+
+def _shape(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"

@@ -196,7 +196,7 @@ def _output_never_produced(g):
 
 
 BROKEN = [
-    (_wrong_shape, r"%a is \[2, 3, 4, 5\] @NCHW, the op gives \[2, 3, 5, 4\] @NCHW"),
+    (_wrong_shape, r"%a is \[2,3,4,5\] @NCHW, the op gives \[2,3,5,4\] @NCHW"),
     (_wrong_layout, "the op gives .* @NCHW"),
     (_unknown_op, "unknown op"),
     (_read_before_produced, "reads .*later.* before"),
