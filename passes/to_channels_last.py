@@ -1,21 +1,20 @@
 from irc.ir import layout as L
+from irc.ir.ops import OPS
 from passes.registry import register_pass
 from passes.util import add_op, reinfer
 
 NAME = "to-channels-last"
-# Ops that compute the same thing in any layout their input declares.
-LAYOUT_FREE = {"relu", "sigmoid", "tanh", "leaky_relu", "elu", "identity", "batch_norm", "add"}
-# Ops that Keras.js runs channels-last only.
-CHANNELS_LAST = {"conv2d", "conv2d_transpose"}
 
 
 @register_pass(NAME)
 def to_channels_last(graph):
     """Store every spatial tensor channels-last (Keras.js has no channels-first kernels).
 
-    Graph inputs change layout (the manifest's perm tells the caller). Ops that need their
-    input in the source layout (reshape, flatten, dense, softmax, transpose) get a
-    transpose back in front; fold-*-into-dense and cancel-transposes remove those later.
+    Graph inputs change layout (the manifest's perm tells the caller). Each op gets the
+    layout its definition declares (irc/ir/ops): channels_last ops get NHWC inputs, free
+    ops follow their inputs (and remap attributes that name axes), source ops (reshape,
+    flatten, dense) get a transpose back in front, which fold-*-into-dense and
+    cancel-transposes remove later.
 
     Given:   %y : f32[1,8,6,5] @NCHW = conv2d(%x @NCHW, %W @OIHW)
     Result:  %y : f32[1,6,5,8] @NHWC = conv2d(%x @NHWC, %W @OIHW)
@@ -23,12 +22,15 @@ def to_channels_last(graph):
     changed = _move_inputs(graph)
     converted = {}
     for node in graph.nodes():
-        if node.op in CHANNELS_LAST:
-            changed |= _feed(graph, node, [0], converted, channels_last=True)
-        elif node.op in LAYOUT_FREE:
+        spec = OPS[node.op]
+        activations = [i for i, n in enumerate(node.inputs) if not graph.value(n).is_const]
+        if spec.layout == "channels_last":
+            changed |= _feed(graph, node, activations, converted, channels_last=True)
+        elif spec.layout == "free":
             changed |= _unify_operands(graph, node, converted)
+            if spec.remap is not None:
+                changed |= bool(spec.remap(graph, node))
         else:
-            activations = [i for i, n in enumerate(node.inputs) if not graph.value(n).is_const]
             changed |= _feed(graph, node, activations, converted, channels_last=False)
         reinfer(graph, node)
     return changed

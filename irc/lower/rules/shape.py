@@ -1,0 +1,38 @@
+"""Reshape, Flatten, Permute, Cropping2D and ZeroPadding2D."""
+
+from irc.lower.lower import lowering
+from irc.lower.rules.common import require
+
+
+@lowering("reshape")
+def reshape(ctx, node):
+    shape = node.attrs["shape"]
+    if list(shape) == list(ctx.value(node).shape):
+        return None                                  # nothing moves: no layer
+    return ctx.add_layer(node, "Reshape", {"target_shape": list(shape[1:])}, label="reshape")
+
+
+@lowering("flatten")
+def flatten(ctx, node):
+    if len(ctx.value(node).shape) == 2:
+        return None
+    return ctx.add_layer(node, "Flatten", {}, label="flatten")
+
+
+@lowering("transpose")
+def transpose(ctx, node):
+    perm = node.attrs["perm"]
+    require(ctx, node, perm[0] == 0, "a transpose that moves the batch axis")
+    return ctx.add_layer(node, "Permute", {"dims": list(perm[1:])}, label="permute")
+
+
+SPATIAL_EDGES = {"crop2d": ("Cropping2D", "cropping", "crop"), "zero_pad2d": ("ZeroPadding2D", "padding", "pad")}
+
+
+@lowering(*SPATIAL_EDGES)
+def crop_or_pad(ctx, node):
+    class_name, key, label = SPATIAL_EDGES[node.op]
+    t, b, left, r = node.attrs["amounts"]
+    require(ctx, node, ctx.value(node).layout == "NHWC", f"{node.op} of a non-NHWC tensor")
+    return ctx.add_layer(node, class_name, {key: [[t, b], [left, r]], "data_format": "channels_last"},
+                         label=label)
