@@ -27,11 +27,14 @@ class LowerContext:
         self.producer = {}          # IR value -> Keras layer name
         self.name = LayerNamer()
 
-    def add_layer(self, node, class_name, config, inputs=None, weights=(), label=None):
-        """Add a layer reading `inputs` (IR values, default: the node's activation inputs)."""
-        inputs = inputs if inputs is not None else self.activation_inputs(node)
+    def add_layer(self, node, class_name, config, inputs=None, weights=(), label=None, inbound=None):
+        """Add a layer reading `inputs` (IR values, default: the node's activation inputs),
+        or `inbound` (names of layers added before, for ops lowered to several layers)."""
+        if inbound is None:
+            inputs = inputs if inputs is not None else self.activation_inputs(node)
+            inbound = [self.producer[i] for i in inputs]
         layer = KerasLayer(self.name(label or node.label or node.name), class_name, config,
-                           [self.producer[i] for i in inputs], list(weights), node.origin)
+                           list(inbound), list(weights), node.origin)
         self.layers.append(layer)
         return layer
 
