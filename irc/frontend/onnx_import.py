@@ -7,6 +7,7 @@ import onnx
 from onnx import numpy_helper
 
 from irc.errors import IrcError
+from irc.frontend.constant_nodes import fold_if_constant
 from irc.ir.graph import Graph, Node, Value
 from irc.ir.layout import SOURCE_ACTIVATION
 from irc.ir.ops import OPS
@@ -97,6 +98,8 @@ def import_onnx(model, source="model.onnx", input_shapes=None, weights=None):
 def _import_node(ctx, onnx_node):
     if onnx_node.domain not in ("", "ai.onnx"):
         raise ctx.error(f"op domain '{onnx_node.domain}' is not supported (only the default ONNX domain)")
+    if fold_if_constant(ctx, onnx_node):
+        return
     handler = HANDLERS.get(onnx_node.op_type)
     if handler is None:
         raise ctx.error(f"ONNX op {onnx_node.op_type} is not supported by irc "

@@ -74,6 +74,25 @@ def gemm_then_reshape_to_image():
     return b, b.node("Conv", [h, b.weight(2, 3, 3, 3)], pads=[1, 1, 1, 1])
 
 
+def flatten_by_shape_arithmetic():
+    """x.view(x.size(0), -1) as the TorchScript exporter writes it: Shape, Gather, Unsqueeze,
+    Concat and Reshape, folded at import into one reshape."""
+    b = OnnxBuilder(X4)
+    h = b.node("Relu", [b.node("Conv", ["x", b.weight(4, 5, 3, 3)], pads=[1, 1, 1, 1])])
+    batch = b.node("Gather", [b.node("Shape", [h]), b.const(np.array(0, np.int64))], axis=0)
+    shape = b.node("Concat", [b.node("Unsqueeze", [batch, b.const(np.array([0], np.int64))]),
+                              b.const(np.array([-1], np.int64))], axis=0)
+    return b, b.node("Gemm", [b.node("Reshape", [h, shape]), b.weight(8, 4 * 7 * 6), b.weight(8)], transB=1)
+
+
+def squeeze_unsqueeze():
+    b = OnnxBuilder((1, 12))
+    h = b.node("Unsqueeze", [b.node("Unsqueeze", ["x", b.const(np.array([-1], np.int64))]),
+                             b.const(np.array([3], np.int64))])
+    h = b.node("Conv", [h, b.weight(5, 12, 1, 1)])
+    return b, b.node("Squeeze", [h, b.const(np.array([2, 3], np.int64))])
+
+
 def transpose():
     b = OnnxBuilder(X4)
     return b, b.node("Transpose", ["x"], perm=[0, 1, 3, 2])
@@ -115,6 +134,8 @@ CASES = {
     "reshape-gemm": lambda: flatten_then_gemm("Reshape"),
     "gemm-reshape-conv": gemm_then_reshape_to_image,
     "transpose": transpose,
+    "flatten-by-shape-arithmetic": flatten_by_shape_arithmetic,
+    "squeeze-unsqueeze": squeeze_unsqueeze,
     "add": add_branches,
 }
 
