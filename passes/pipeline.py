@@ -2,26 +2,32 @@
 
 from irc.errors import IrcError
 from irc.ir.verify import GraphInvalid, verify
-from passes import (batchnorm_params, cancel_transposes, conv_kernel, conv_padding,  # noqa: F401
+from passes import (arith_to_affine, decompose_activations, fuse_affine, grouped_conv,  # noqa: F401
+                    batchnorm_params, cancel_transposes, conv_kernel, conv_padding,
                     deconv_kernel, deconv_padding, dense_kernel, fold_constants,
                     fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
-                    remove_identity, to_channels_last)
+                    pool_padding, remove_identity, to_channels_last)
 from passes.registry import INSERTIONS, PASSES
 
 DEFAULT_PIPELINE = [
     "infer-shapes",              # the importer's shapes, re-derived: every later pass reads them
     "fold-constants",            # constant subgraphs become weights before any pattern matching
     "remove-identity",           # Identity/Dropout would break the dense folding patterns
+    "decompose-activations",     # selu/hard_sigmoid with non-Keras constants -> Keras activation + affine
+    "arith-to-affine",           # add/sub/mul by a constant -> affine (a BatchNormalization, exactly)
+    "fuse-affine",               # after arith-to-affine and decompose-activations: merges Mul-then-Add chains
     "to-channels-last",          # inserts the transposes the two fold passes look for
     "batchnorm-params",          # after to-channels-last: the channel axis has moved
     "dense-kernel",              # (in, out) kernels, before fold-flatten reorders the rows
     "fold-reshape-into-dense",   # needs to-channels-last's transposes
     "fold-flatten-into-dense",
     "cancel-transposes",         # what the folds could not absorb, pairwise
+    "grouped-conv",              # before conv-kernel: expands group>1 OIHW kernels block-diagonally
     "conv-kernel",
     "deconv-kernel",
     "conv-padding",              # needs final (channels-last) shapes
     "deconv-padding",
+    "pool-padding",              # after to-channels-last: its crop/pad ops go in front of NHWC pools
 ]
 
 

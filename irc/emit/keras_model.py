@@ -11,9 +11,10 @@ from irc.errors import IrcError
 SUPPORTED = {
     "Dense", "Conv2D", "Conv2DTranspose", "BatchNormalization", "Activation", "Reshape",
     "Flatten", "Permute", "Cropping2D", "ZeroPadding2D", "Add", "Concatenate", "MaxPooling2D",
-    "AveragePooling2D", "GlobalAveragePooling2D", "LeakyReLU", "UpSampling2D",
+    "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "LeakyReLU", "UpSampling2D",
+    "Subtract", "Multiply", "Maximum", "Minimum", "Average", "ELU", "PReLU", "RepeatVector",
 }
-_MERGE = {"Add", "Concatenate"}
+_MERGE = {"Add", "Concatenate", "Subtract", "Multiply", "Maximum", "Minimum", "Average"}
 
 # Keras 2.1 config keys that only matter for training or for Sequential input inference.
 # They are dropped rather than translated: the weights are set explicitly, and Keras 3

@@ -6,6 +6,7 @@ import numpy as np
 from irc.errors import IrcError
 from irc.ir import layout as L
 from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
+from irc.lower.in_place import copy_inputs_of_in_place_layers
 from irc.lower.naming import LayerNamer
 
 RULES = {}
@@ -69,6 +70,7 @@ def lower(graph):
             layer.value = node.outputs[0]
             ctx.producer[node.outputs[0]] = layer.name
     outputs = [_output_spec(ctx, name) for name in graph.outputs]
+    copy_inputs_of_in_place_layers(ctx, outputs)    # Keras.js-specific: see irc/lower/in_place.py
     return KerasModel(graph.name, ctx.layers, inputs, outputs)
 
 
@@ -97,10 +99,28 @@ def _output_spec(ctx, name):
 
 def _spec(value, layer_name):
     _require_batch_one(value)
-    source = L.SOURCE_ACTIVATION[len(value.shape)]
-    perm = L.perm(source, value.layout)
+    perm = _source_perm(value)
     source_shape = tuple(value.shape[perm.index(i)] for i in range(len(perm)))
     return KerasTensorSpec(layer_name, value.name, tuple(value.shape), source_shape, perm)
+
+
+def _source_perm(value):
+    """The perm with runtime = source.transpose(perm), for the manifest.
+
+    A flattened 2D value (N(C4H7W6)) holds its features in the order its group names: that
+    is the source's order (identity perm) only when the group is the source's own order."""
+    source = L.SOURCE_ACTIVATION[len(value.shape)]
+    parts = L.axes(value.layout)
+    if len(parts) == 2 and parts[1].startswith("("):
+        letters = L.group_letters(value.layout, 1)
+        if letters and "N" + letters == L.SOURCE_ACTIVATION.get(len(letters) + 1):
+            return (0, 1)
+    try:
+        return L.perm(source, value.layout)
+    except ValueError:
+        raise IrcError(f"tensor {value.name} is stored @{value.layout}, which is not a transpose of the "
+                       f"source layout {source}; irc cannot hand it to the caller as a model "
+                       "input or output") from None
 
 
 def _require_batch_one(value):

@@ -1,7 +1,20 @@
-"""Batch normalization, activations, softmax and elementwise arithmetic."""
+"""Batch normalization, activations, softmax and elementwise arithmetic.
+
+Arithmetic follows ONNX (numpy) broadcasting: activations of a smaller shape are expanded
+(`expand`, after a rank-raising reshape), constant operands are stored with the activation's
+rank and layout (passes/arith_to_affine.py turns them into per-channel or per-element affine
+maps). What has no exact Keras.js formulation is refused here, naming node and op.
+"""
+
+import numpy as np
 
 from irc.frontend.onnx_import import onnx_op
-from irc.frontend.onnx_ops.common import attrs_of
+from irc.frontend.onnx_ops.common import attrs_of, optional_input
+
+# ONNX Selu's defaults, the float32 values of the constants Keras.js's selu uses in double.
+SELU_ALPHA = 1.67326319217681884765625
+SELU_GAMMA = 1.05070102214813232421875
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @onnx_op("BatchNormalization")
@@ -28,20 +41,205 @@ onnx_op("Sigmoid")(_unary("sigmoid"))
 onnx_op("Tanh")(_unary("tanh"))
 onnx_op("LeakyRelu")(_unary("leaky_relu", alpha=0.01))
 onnx_op("Elu")(_unary("elu", alpha=1.0))
+onnx_op("Selu")(_unary("selu", alpha=SELU_ALPHA, gamma=SELU_GAMMA))
+onnx_op("HardSigmoid")(_unary("hard_sigmoid", alpha=0.2, beta=0.5))
+onnx_op("ThresholdedRelu")(_unary("thresholded_relu", alpha=1.0))
+onnx_op("Softplus")(_unary("softplus"))
+onnx_op("Softsign")(_unary("softsign"))
 onnx_op("Identity", "Dropout")(_unary("identity"))
+
+
+@onnx_op("PRelu")
+def prelu(ctx, n):
+    x = ctx.value(n.input[0])
+    if not ctx.is_const(n.input[1]):
+        raise ctx.error("the slope must be a constant (a weight), but it is computed at run time")
+    slope = _const_of(ctx, n.input[1])
+    if not _broadcasts_to(slope.shape, x.shape):
+        raise ctx.error(f"slope {list(slope.shape)} does not broadcast to the input {list(x.shape)}")
+    ctx.emit("prelu", [x.name, _operand_const(ctx, n.input[1], x)])
 
 
 @onnx_op("Softmax")
 def softmax(ctx, n):
-    rank = len(ctx.value(n.input[0]).shape)
-    axis = attrs_of(n).get("axis", -1 if ctx.opset >= 13 else 1) % rank
-    if ctx.opset < 13 and axis != rank - 1:
-        raise ctx.error(f"opset {ctx.opset} Softmax over axes {axis}.. of a rank-{rank} tensor is not supported")
-    ctx.emit("softmax", [n.input[0]], {"axis": axis})
+    x = ctx.value(n.input[0])
+    rank = len(x.shape)
+    axis = attrs_of(n).get("axis", -1 if ctx.opset >= 13 else 1)
+    if not -rank <= axis < rank:
+        raise ctx.error(f"axis {axis} is out of range for a rank-{rank} input")
+    axis %= rank
+    # Before opset 13 the input is coerced to 2D at `axis`: one softmax over all later axes.
+    axes = [axis] if ctx.opset >= 13 else list(range(axis, rank))
+    ctx.emit("softmax", [x.name], {"axes": axes})
 
 
-@onnx_op("Add")
+@onnx_op("LogSoftmax")
+def log_softmax(ctx, n):
+    raise ctx.error("Keras.js 1.0 has no log-softmax and no log activation to build it from; "
+                    "export the model with Softmax (and take the log outside) instead")
+
+
+@onnx_op("Clip")
+def clip(ctx, n):
+    x = n.input[0]
+    a = attrs_of(n)
+    low, high = a.get("min", -np.inf), a.get("max", np.inf)
+    if ctx.opset >= 11:
+        low = _scalar_input(ctx, n, 1, -np.inf)
+        high = _scalar_input(ctx, n, 2, np.inf)
+    # The float32 range's ends (the opset 6 defaults) clip nothing.
+    low = -np.inf if low <= -FLOAT32_MAX else low
+    high = np.inf if high >= FLOAT32_MAX else high
+    if low == 0 and high == np.inf:
+        ctx.emit("relu", [x])
+    elif low == -np.inf and high == np.inf:
+        ctx.emit("identity", [x])
+    else:
+        raise ctx.error(f"Clip to [{low}, {high}] has no exact Keras.js layer (Keras.js 1.0 has no relu6 "
+                        "or clip activation; only min=0 without max, i.e. relu, is supported)")
+
+
+def _scalar_input(ctx, n, i, default):
+    name = optional_input(n, i)
+    if name is None:
+        return default
+    array = np.asarray(ctx.const_array(name), np.float32)
+    if array.size != 1:
+        raise ctx.error(f"input {name} must be a scalar, got shape {list(array.shape)}")
+    return float(array.reshape(()))
+
+
+# ---- arithmetic ---------------------------------------------------------------------------
+@onnx_op("Add", "Sum")
 def add(ctx, n):
-    if any(ctx.is_const(i) for i in n.input):
-        raise ctx.error("adding a constant is not supported yet")
-    ctx.emit("add", list(n.input))
+    _arithmetic(ctx, n, "add")
+
+
+@onnx_op("Mul")
+def mul(ctx, n):
+    _arithmetic(ctx, n, "mul")
+
+
+@onnx_op("Sub")
+def sub(ctx, n):
+    _arithmetic(ctx, n, "sub")
+
+
+@onnx_op("Max", "Min", "Mean")
+def max_min_mean(ctx, n):
+    _arithmetic(ctx, n, n.op_type.lower())
+
+
+def _arithmetic(ctx, n, op):
+    names = list(n.input)
+    shapes = [np.shape(ctx.const_array(i)) if ctx.is_const(i) else ctx.value(i).shape for i in names]
+    if ctx.opset < 7 and attrs_of(n).get("broadcast", 0):
+        names[1], shapes[1] = _legacy_broadcast(ctx, n, shapes)
+    try:
+        out_shape = tuple(int(d) for d in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ctx.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
+    if all(ctx.is_const(i) for i in names):
+        ctx.add_constant(n.output[0], _evaluate_constants(ctx, n, op, names))
+        return
+    acts = [_broadcast_activation(ctx, i, out_shape) for i in names if not ctx.is_const(i)]
+    consts = [i for i in names if ctx.is_const(i)]
+    if not consts:
+        ctx.emit(op if len(acts) > 1 else "identity", acts)
+        return
+    x = ctx.value(acts[0])
+    if op in ("max", "min", "mean"):
+        _max_min_mean_with_constant(ctx, n, op, acts, consts, x)
+        return
+    if op == "sub":                   # one activation, one constant, in either order
+        ctx.emit("sub", [_operand_const(ctx, i, x) if ctx.is_const(i) else acts[0] for i in names])
+        return
+    if len(acts) > 1:
+        acts = [_emit_to_fresh(ctx, op, acts, "merged")]
+    result = acts[0]
+    for i, const in enumerate(consts):      # one rounding per constant, as ONNX Runtime does
+        operands = [result, _operand_const(ctx, const, x)]
+        if i < len(consts) - 1:
+            result = _emit_to_fresh(ctx, op, operands, f"partial{i}")
+        else:
+            ctx.emit(op, operands)
+
+
+def _legacy_broadcast(ctx, n, shapes):
+    """Add/Sub/Mul before opset 7: with broadcast=1, B's shape lines up with A's from `axis`
+    (default: B's trailing axes). Re-state B, a constant, with that shape for numpy rules."""
+    a, b = shapes
+    axis = attrs_of(n).get("axis", len(a) - len(b)) % max(len(a), 1)
+    if axis + len(b) > len(a) or any(d not in (1, a[axis + i]) for i, d in enumerate(b)):
+        raise ctx.error(f"legacy broadcast of {list(b)} into {list(a)} at axis {axis} does not fit")
+    shape = (1,) * axis + tuple(b) + (1,) * (len(a) - axis - len(b))
+    if not ctx.is_const(n.input[1]):
+        if tuple(shape) != tuple(ctx.value(n.input[1]).shape):
+            raise ctx.error("legacy (opset < 7) broadcasting of a computed operand is not supported")
+        return n.input[1], shape
+    name = f"{n.input[1]}.broadcast_axis{axis}"
+    ctx.add_constant(name, _const_of(ctx, n.input[1]).reshape(shape))
+    return name, shape
+
+
+def _max_min_mean_with_constant(ctx, n, op, acts, consts, x):
+    zero = all(not np.any(_const_of(ctx, c)) for c in consts)
+    if op != "max" or not zero:
+        raise ctx.error(f"{n.op_type} with a constant operand has no exact Keras.js layer "
+                        "(only Max(x, 0) = relu is supported)")
+    if len(acts) > 1:
+        acts = [_emit_to_fresh(ctx, "max", acts, "merged")]
+    ctx.emit("relu", acts)
+
+
+def _evaluate_constants(ctx, n, op, names):
+    arrays = [np.asarray(ctx.const_array(i), np.float32) for i in names]
+    fn = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "max": np.maximum, "min": np.minimum,
+          "mean": np.add}[op]
+    result = arrays[0]
+    for array in arrays[1:]:
+        result = fn(result, array).astype(np.float32)
+    return result / np.float32(len(arrays)) if op == "mean" else result
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def _broadcasts_to(shape, target):
+    """ONNX unidirectional broadcasting: `shape` stretches to `target` without changing it."""
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
+
+
+def _const_of(ctx, name):
+    return np.asarray(ctx.const_array(name), np.float32)
+
+
+def _operand_const(ctx, name, x):
+    return _operand_array(ctx, name, _const_of(ctx, name), x)
+
+
+def _operand_array(ctx, name, array, x):
+    """Constant `array` as an IR value of x's rank and layout (broadcasting like ONNX)."""
+    if array.ndim > len(x.shape):
+        raise ctx.error(f"constant {name} {list(array.shape)} has a higher rank than the input {list(x.shape)}")
+    array = array.reshape((1,) * (len(x.shape) - array.ndim) + array.shape)
+    return ctx.graph.const(name, array, x.layout).name
+
+
+def _broadcast_activation(ctx, name, out_shape):
+    """Raise the rank (reshape) and expand an activation to the broadcast result's shape."""
+    from irc.ir.layout import SOURCE_ACTIVATION
+    shape = ctx.value(name).shape
+    if len(shape) < len(out_shape):
+        target = [1] * (len(out_shape) - len(shape)) + list(shape)
+        name = _emit_to_fresh(ctx, "reshape", [name], "rank",
+                              {"shape": target, "layout": SOURCE_ACTIVATION[len(target)]})
+    if tuple(ctx.value(name).shape) != out_shape:
+        name = _emit_to_fresh(ctx, "expand", [name], "expanded", {"shape": list(out_shape)})
+    return name
+
+
+def _emit_to_fresh(ctx, op, inputs, suffix, attrs=None):
+    out = ctx.graph.fresh_name(f"{ctx.onnx_node.output[0]}.{suffix}")
+    ctx.emit(op, inputs, attrs, outputs=[out])
+    return out

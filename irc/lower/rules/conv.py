@@ -8,7 +8,9 @@ def _spatial_config(ctx, node, kernel, filters):
     a = node.attrs
     require(ctx, node, ctx.value(node).layout == "NHWC", f"input is @{ctx.value(node).layout}, not NHWC")
     require(ctx, node, a.get("padding") in ("same", "valid"), "padding mode not decided (run conv-padding/deconv-padding)")
-    require(ctx, node, a["group"] == 1, f"group={a['group']} convolutions are not supported yet")
+    require(ctx, node, a["group"] == 1,
+            f"group={a['group']} left (run grouped-conv)" if node.op == "conv2d"
+            else f"group={a['group']} transposed convolutions are not supported")
     return {"filters": int(filters), "kernel_size": list(kernel), "strides": list(a["strides"]),
             "padding": a["padding"], "data_format": "channels_last", "activation": "linear",
             "use_bias": len(node.inputs) > 2}

@@ -9,7 +9,8 @@ def reshape(ctx, node):
     shape = node.attrs["shape"]
     if list(shape) == list(ctx.value(node).shape):
         return None                                  # nothing moves: no layer
-    return ctx.add_layer(node, "Reshape", {"target_shape": list(shape[1:])}, label="reshape")
+    # A result of the batch axis alone is one value per sample: Keras.js wants a non-empty shape.
+    return ctx.add_layer(node, "Reshape", {"target_shape": list(shape[1:]) or [1]}, label="reshape")
 
 
 @lowering("flatten")
@@ -26,6 +27,7 @@ def transpose(ctx, node):
     return ctx.add_layer(node, "Permute", {"dims": list(perm[1:])}, label="permute")
 
 
+DATA_FORMATS = {"NHWC": "channels_last", "NCHW": "channels_first"}
 SPATIAL_EDGES = {"crop2d": ("Cropping2D", "cropping", "crop"), "zero_pad2d": ("ZeroPadding2D", "padding", "pad")}
 
 
@@ -33,6 +35,7 @@ SPATIAL_EDGES = {"crop2d": ("Cropping2D", "cropping", "crop"), "zero_pad2d": ("Z
 def crop_or_pad(ctx, node):
     class_name, key, label = SPATIAL_EDGES[node.op]
     t, b, left, r = node.attrs["amounts"]
-    require(ctx, node, ctx.value(node).layout == "NHWC", f"{node.op} of a non-NHWC tensor")
-    return ctx.add_layer(node, class_name, {key: [[t, b], [left, r]], "data_format": "channels_last"},
+    layout = ctx.value(node).layout            # a free op: NCHW after a source-layout op (e.g. reshape)
+    require(ctx, node, layout in DATA_FORMATS, f"{node.op} of a @{layout} tensor")
+    return ctx.add_layer(node, class_name, {key: [[t, b], [left, r]], "data_format": DATA_FORMATS[layout]},
                          label=label)

@@ -1,0 +1,139 @@
+"""MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool and Pad."""
+
+import numpy as np
+
+from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.lower.kerasjs_pooling import plan_pool
+
+
+def _require_nchw(ctx, name):
+    value = ctx.value(name)
+    if value.layout != "NCHW":
+        raise ctx.error(f"expects a 4D NCHW input, got {list(value.shape)}")
+    return value
+
+
+def _auto_pads(auto_pad, hw, kernel, strides):
+    """ONNX auto_pad SAME_*: output ceil(size / stride), the odd cell after (UPPER) or before (LOWER)."""
+    begin, end = [], []
+    for n, k, s in zip(hw, kernel, strides):
+        total = max(0, (-(-n // s) - 1) * s + k - n)
+        small, large = total // 2, total - total // 2
+        begin.append(small if auto_pad == "SAME_UPPER" else large)
+        end.append(large if auto_pad == "SAME_UPPER" else small)
+    return begin + end
+
+
+def _pool_attrs(ctx, n, x):
+    a = attrs_of(n)
+    kernel = list(a.get("kernel_shape", []))
+    if len(kernel) != 2:
+        raise ctx.error(f"{len(kernel)}D pooling is not supported; irc handles 2D pooling (kernel_shape of 2)")
+    if len(n.output) > 1 and n.output[1]:
+        raise ctx.error("the Indices output of MaxPool is not supported")
+    if list(a.get("dilations", [1, 1])) != [1, 1]:
+        raise ctx.error(f"dilations {list(a['dilations'])} are not supported: Keras.js pooling has no dilation")
+    strides = list(a.get("strides", [1, 1]))
+    if len(strides) != 2:
+        raise ctx.error(f"strides {strides} do not fit a 2D kernel")
+    auto_pad = a.get("auto_pad", b"NOTSET").decode()
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        pads = _auto_pads(auto_pad, x.shape[2:], kernel, strides)
+    elif auto_pad in ("NOTSET", "VALID"):
+        pads = list(a.get("pads", [0, 0, 0, 0])) if auto_pad == "NOTSET" else [0, 0, 0, 0]
+    else:
+        raise ctx.error(f"auto_pad={auto_pad} is not a valid ONNX value")
+    if len(pads) != 4:
+        raise ctx.error(f"pads {pads} do not fit a 2D kernel")
+    if any(p < 0 for p in pads) or any(pads[i] >= kernel[i % 2] for i in range(4)):
+        raise ctx.error(f"pads {pads} must be non-negative and smaller than the kernel {kernel}")
+    return {"kernel": kernel, "strides": strides, "pads": pads, "ceil_mode": int(a.get("ceil_mode", 0))}
+
+
+def _emit_pool(ctx, n, op, kind, attrs, x):
+    _, reason = plan_pool(kind, x.shape[2:], attrs["kernel"], attrs["strides"], attrs["pads"], attrs["ceil_mode"])
+    if reason:
+        raise ctx.error(f"no exact Keras.js pooling for kernel {attrs['kernel']}, strides {attrs['strides']}, "
+                        f"pads {attrs['pads']}, ceil_mode={attrs['ceil_mode']} on {list(x.shape[2:])}: {reason}")
+    ctx.emit(op, [n.input[0]], attrs)
+
+
+@onnx_op("MaxPool")
+def max_pool(ctx, n):
+    x = _require_nchw(ctx, n.input[0])
+    _emit_pool(ctx, n, "max_pool2d", "max", _pool_attrs(ctx, n, x), x)
+
+
+@onnx_op("AveragePool")
+def average_pool(ctx, n):
+    x = _require_nchw(ctx, n.input[0])
+    attrs = _pool_attrs(ctx, n, x)
+    attrs["count_include_pad"] = int(attrs_of(n).get("count_include_pad", 0))
+    kind = "avg_include" if attrs["count_include_pad"] else "avg_exclude"
+    _emit_pool(ctx, n, "avg_pool2d", kind, attrs, x)
+
+
+@onnx_op("GlobalAveragePool", "GlobalMaxPool")
+def global_pool(ctx, n):
+    _require_nchw(ctx, n.input[0])
+    ctx.emit("global_avg_pool" if n.op_type == "GlobalAveragePool" else "global_max_pool", [n.input[0]])
+
+
+# ---- Pad ---------------------------------------------------------------------------------
+@onnx_op("Pad")
+def pad(ctx, n):
+    x = _require_nchw(ctx, n.input[0])
+    a = attrs_of(n)
+    mode = a.get("mode", b"constant").decode()
+    pads, value = _pads_and_value(ctx, n, a)
+    if mode not in ("constant", "edge"):
+        raise ctx.error(f"mode={mode} is not supported (only constant with value 0, and edge)")
+    if mode == "constant" and value != 0:
+        raise ctx.error(f"constant value {value} is not supported: Keras.js ZeroPadding2D pads with 0 only")
+    if mode == "edge" and any(p < 0 for p in pads):
+        raise ctx.error(f"negative pads {pads} with mode=edge are not supported")
+    begin, end = pads[:4], pads[4:]
+    if begin[:2] != [0, 0] or end[:2] != [0, 0]:
+        raise ctx.error(f"pads {pads} pad the batch or channel axis; irc maps only H and W padding")
+    amounts = [begin[2], end[2], begin[3], end[3]]           # [top, bottom, left, right]
+    crop = [max(-p, 0) for p in amounts]                      # negative pads remove cells
+    grow = [max(p, 0) for p in amounts]
+    if crop[0] + crop[1] >= x.shape[2] or crop[2] + crop[3] >= x.shape[3]:
+        raise ctx.error(f"pads {pads} remove all of a {list(x.shape[2:])} input")
+    if not any(amounts):
+        ctx.emit("identity", [n.input[0]])
+        return
+    source = n.input[0]
+    if any(crop):
+        out = n.output[0] if not any(grow) else f"{n.output[0]}.cropped"
+        source = ctx.emit("crop2d", [source], {"amounts": crop}, outputs=[out]).outputs[0]
+    if any(grow):
+        ctx.emit("edge_pad2d" if mode == "edge" else "zero_pad2d", [source], {"amounts": grow})
+
+
+def _pads_and_value(ctx, n, a):
+    """Opset 1 (attr paddings), 2-10 (attrs pads, value), 11+ (inputs pads, constant_value, axes)."""
+    if ctx.opset < 11:
+        pads = list(a.get("pads", a.get("paddings", [])))
+        value = float(a.get("value", 0.0))
+    else:
+        pads = [int(p) for p in ctx.const_array(n.input[1])]
+        value_name = optional_input(n, 2)
+        value = float(np.asarray(ctx.const_array(value_name)).reshape(-1)[0]) if value_name else 0.0
+        axes_name = optional_input(n, 3)
+        if axes_name:
+            pads = _expand_axes(ctx, pads, [int(i) for i in ctx.const_array(axes_name)])
+    if len(pads) != 8:
+        raise ctx.error(f"pads {pads} do not give a begin and an end for each of the 4 axes")
+    return pads, value
+
+
+def _expand_axes(ctx, pads, axes):
+    full = [0] * 8
+    for i, axis in enumerate(axes):
+        axis = axis + 4 if axis < 0 else axis
+        if not 0 <= axis < 4:
+            raise ctx.error(f"Pad axis {axis} is out of range for a 4D input")
+        full[axis], full[axis + 4] = pads[i], pads[i + len(axes)]
+    return full
