@@ -9,8 +9,14 @@ from irc.errors import IrcError
 
 
 def _source_args(p):
-    p.add_argument("model", help="gen.npz (Chainer, with --arch) or model.onnx")
+    p.add_argument("model", help="gen.npz (Chainer, with --arch), model.onnx, or net.py:CLASS (PyTorch)")
     p.add_argument("--arch", help="FILE.py:CLASS, the Chainer architecture (default: irc's DCGAN Generator)")
+    p.add_argument("--framework", choices=("chainer", "onnx", "torch"),
+                   help="the source framework (default: from MODEL; FILE.py:CLASS and .pt/.pth are torch)")
+    p.add_argument("--weights", metavar="FILE.pt",
+                   help="PyTorch: the state dict to load, read with torch.load(weights_only=True)")
+    p.add_argument("--exporter", choices=("torchscript", "dynamo"),
+                   help="PyTorch: torch.onnx exporter (default: torchscript)")
     p.add_argument("--arch-args", help="JSON object of constructor arguments, e.g. '{\"ch\": 256}'")
     p.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32")
     p.add_argument("--passes", action="append", default=[], metavar="FILE.py",
@@ -69,8 +75,10 @@ def _input_shape(args):
 
 def _compile(args):
     from irc.compile import CompileOptions, compile_model
-    out = Path(args.out) if args.out else Path("out") / Path(args.model).stem
+    from irc.source import model_name
+    out = Path(args.out) if args.out else Path("out") / model_name(args.model, args.weights)
     options = CompileOptions(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
+                             framework=args.framework, weights=args.weights, exporter=args.exporter,
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
                              after_each=_printer(args.print_after))
@@ -94,7 +102,8 @@ def _printer(print_after):
 
 def _dump(args):
     from irc.dump_command import dump, write_output
-    text = dump(args.model, args.after, args.format, args.input, args.arch, args.arch_args, _input_shape(args))
+    text = dump(args.model, args.after, args.format, args.input, args.arch, args.arch_args, _input_shape(args),
+                framework=args.framework, weights=args.weights, exporter=args.exporter)
     write_output(text, args.output)
     return 0
 
@@ -106,7 +115,9 @@ def _check(args):
     if unknown:
         raise IrcError(f"--stages: unknown {', '.join(sorted(unknown))} (known: {', '.join(STAGES)})")
     result = run_check(args.model, CheckOptions(args.input, args.atol, args.rtol, stages, args.out,
-                                                args.arch, args.arch_args, _input_shape(args)))
+                                                args.arch, args.arch_args, _input_shape(args),
+                                                framework=args.framework, weights=args.weights,
+                                                exporter=args.exporter))
     print(result.text(), end="")
     return 0 if result.ok else 1
 

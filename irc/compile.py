@@ -27,6 +27,9 @@ class CompileOptions:
     arch: str = None
     arch_args: str = None
     input_shape: tuple = None
+    framework: str = None            # None: from the model path
+    weights: str = None              # PyTorch state dict
+    exporter: str = None             # PyTorch: "torchscript" (default) or "dynamo"
     targets: list = field(default_factory=lambda: ["kerasjs"])
     force: bool = False
     probe: bool = True               # run the emitted files once and report their error
@@ -39,7 +42,8 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
-    source = load_source(model_path, options.arch, options.arch_args, options.input_shape)
+    source = load_source(model_path, options.arch, options.arch_args, options.input_shape,
+                         options.framework, options.weights, options.exporter)
     reference = probe.source_reference(source) if options.probe else None
     graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
     source.release()                  # weights now live in the IR only (memory target)

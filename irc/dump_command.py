@@ -12,12 +12,12 @@ FORMATS = ("text", "json", "dot", "svg")
 
 
 def dump(model_path, after=None, fmt="text", input_path=None, arch=None, arch_args=None,
-         input_shape=None, atol=1e-5, rtol=1e-5):
+         input_shape=None, atol=1e-5, rtol=1e-5, framework=None, weights=None, exporter=None):
     """-> the dump as a string. after: a pass name, 'import', 'all', or None (every pass)."""
     from passes.pipeline import default_pipeline, run_pipeline
     if fmt not in FORMATS:
         raise IrcError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-    source = load_source(model_path, arch, arch_args, input_shape)
+    source = load_source(model_path, arch, arch_args, input_shape, framework, weights, exporter)
     graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
     annotate = _annotator(source.proto, source.weights, graph, input_path, atol, rtol) if input_path else None
     names = default_pipeline()

@@ -10,7 +10,7 @@ from irc.errors import IrcError
 
 @dataclass
 class ProbeResult:
-    reference: str                 # "Chainer" or "ONNX Runtime"
+    reference: str                 # "Chainer", "PyTorch" or "ONNX Runtime"
     errors: dict = None            # {output source name: (max abs, max abs / max |reference|)}
     skipped: str = ""              # why there is no number
 
@@ -22,9 +22,9 @@ class ProbeResult:
 
 
 def source_reference(source):
-    """(framework name, Probe) from the source: Chainer's own run, or ONNX Runtime's."""
+    """(framework name, Probe) from the source: Chainer's or PyTorch's own run, or ONNX Runtime's."""
     if source.probe is not None:
-        return "Chainer", source.probe
+        return {"torch": "PyTorch"}.get(source.framework, "Chainer"), source.probe
     try:
         from irc.check.onnx_reference import reference_model, run_all_tensors
         from irc.frontend.chainer_frontend import Probe

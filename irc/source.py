@@ -1,4 +1,5 @@
-"""Where a model comes from: a Chainer npz (+ architecture) or an ONNX file -> ModelProto."""
+"""Where a model comes from: a Chainer npz (+ architecture), a PyTorch module (+ state dict) or an
+ONNX file -> ModelProto."""
 
 import gc
 import hashlib
@@ -11,7 +12,7 @@ from irc.errors import IrcError
 @dataclass
 class SourceModel:
     path: Path
-    framework: str          # "chainer" or "onnx"
+    framework: str          # "chainer", "onnx" or "torch"
     sha256: str
     proto: object           # onnx.ModelProto; the Chainer front end leaves its weights out...
     weights: dict           # ...and hands them over here by reference ({name: array}), else None
@@ -31,18 +32,84 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def load_source(path, arch=None, arch_args=None, input_shape=None):
+FRAMEWORKS = ("chainer", "onnx", "torch")
+TORCH_SUFFIXES = (".pt", ".pth")
+
+
+def load_source(path, arch=None, arch_args=None, input_shape=None, framework=None, weights=None,
+                exporter=None):
+    """framework: None (from MODEL: .npz Chainer, .onnx ONNX, FILE.py:CLASS or .pt/.pth PyTorch)
+    or one of FRAMEWORKS. weights and exporter are the PyTorch front end's."""
+    if framework is not None and framework not in FRAMEWORKS:
+        raise IrcError(f"--framework {framework}: expected one of {', '.join(FRAMEWORKS)}")
+    if (framework or guess_framework(path)) == "torch":
+        return _from_torch(path, arch, arch_args, input_shape, weights, exporter)
+    for option, value in (("--weights", weights), ("--exporter", exporter)):
+        if value is not None:
+            raise IrcError(f"{option} is for PyTorch models (--framework torch)")
     path = Path(path)
     if not path.exists():
         raise IrcError(f"{path}: no such file")
     if not path.is_file():
         raise IrcError(f"{path}: not a file")
     suffix = path.suffix.lower()
-    if suffix == ".onnx":
+    if framework == "onnx" or (framework is None and suffix == ".onnx"):
         return _from_onnx(path, input_shape)
-    if suffix == ".npz":
+    if framework == "chainer" or (framework is None and suffix == ".npz"):
         return _from_chainer(path, arch, arch_args, input_shape)
-    raise IrcError(f"{path}: unknown model type '{suffix}' (expected .npz with a Chainer architecture, or .onnx)")
+    raise IrcError(f"{path}: unknown model type '{suffix}' (expected .npz with a Chainer architecture, .onnx, "
+                   "FILE.py:CLASS or .pt; or give --framework)")
+
+
+def guess_framework(path):
+    from irc.frontend.torch_frontend import is_class_spec
+    text = str(path)
+    if is_class_spec(text) or Path(text).suffix.lower() in TORCH_SUFFIXES:
+        return "torch"
+    return None
+
+
+def model_name(path, weights=None):
+    """The default output name: the weights' or the model file's stem (net.py:Model -> net)."""
+    from irc.frontend.torch_frontend import is_class_spec
+    if weights:
+        return Path(weights).stem
+    text = str(path)
+    return Path(text.rpartition(":")[0] if is_class_spec(text) else text).stem
+
+
+def _from_torch(path, arch, arch_args, input_shape, weights, exporter):
+    """MODEL is FILE.py:CLASS (--weights: its state dict), a state dict with --arch FILE.py:CLASS,
+    or a TorchScript archive."""
+    from irc.frontend import torch_frontend as tf
+    from irc.frontend.chainer_frontend import parse_arch_args
+    text = str(path)
+    if tf.is_class_spec(text):
+        if arch:
+            raise IrcError(f"{text}: give the architecture once, as MODEL or as --arch, not both")
+        spec = text
+    elif arch:
+        if weights:
+            raise IrcError(f"{text}: give the state dict once, as MODEL or as --weights, not both")
+        spec, weights = arch, text
+    else:
+        spec = None
+        if text.endswith(".py"):
+            raise IrcError(f"{text}: name the model class: {text}:CLASS")
+        if not Path(text).is_file():
+            raise IrcError(f"{text}: no such file (a PyTorch model is FILE.py:CLASS or a TorchScript archive)")
+        if weights or arch_args:
+            raise IrcError(f"{text}: --weights and --arch-args need the architecture: FILE.py:CLASS")
+    if input_shape is None:
+        raise IrcError(f"{text}: give the input shape of a PyTorch model with --input-shape, e.g. 1,3,32,32")
+    if spec is None:
+        model, source = tf.load_torchscript(text), Path(text)
+    else:
+        model = tf.load_torch_model(spec, weights, parse_arch_args(arch_args))
+        source = Path(weights) if weights else Path(spec.rpartition(":")[0])
+    proto, probe = tf.export_onnx(model, tuple(input_shape), exporter or tf.DEFAULT_EXPORTER, text)
+    del model
+    return SourceModel(source, "torch", file_sha256(source), proto, None, {}, probe)
 
 
 def _from_chainer(path, arch, arch_args, input_shape):

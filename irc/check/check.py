@@ -36,6 +36,9 @@ class CheckOptions:
     arch_args: str = None
     input_shape: tuple = None
     seed: int = 0
+    framework: str = None
+    weights: str = None
+    exporter: str = None
 
 
 @dataclass
@@ -53,7 +56,8 @@ class CheckResult:
 
 
 def run_check(model_path, options=CheckOptions()):
-    source = load_source(model_path, options.arch, options.arch_args, options.input_shape)
+    source = load_source(model_path, options.arch, options.arch_args, options.input_shape,
+                         options.framework, options.weights, options.exporter)
     reference_proto = reference_model(source.proto, source.weights)
     graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
     feeds = probe_inputs(graph, options)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from irc.errors import IrcError
+from irc.user_code import load_class, short
 
 @dataclass
 class Probe:
@@ -41,7 +42,7 @@ def npz_shapes(path):
         with zipfile.ZipFile(path) as archive:
             return dict(_member_shape(path, archive, info) for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise IrcError(f"{path}: not a readable .npz archive ({_short(exc)})") from None
+        raise IrcError(f"{path}: not a readable .npz archive ({short(exc)})") from None
 
 
 def _member_shape(path, archive, info):
@@ -64,27 +65,12 @@ def load_weights(model, path):
         with np.load(path, allow_pickle=False) as npz:
             NpzDeserializer(npz).load(model)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise IrcError(f"{path}: cannot load its arrays into {type(model).__name__} ({_short(exc)})") from None
+        raise IrcError(f"{path}: cannot load its arrays into {type(model).__name__} ({short(exc)})") from None
 
 
 def load_arch_class(spec):
     """'path/to/net.py:Generator' -> the class."""
-    file_name, _, class_name = spec.rpartition(":")
-    if not file_name or not class_name:
-        raise IrcError(f"--arch {spec}: expected FILE.py:CLASS")
-    path = Path(file_name)
-    if not path.is_file():
-        raise IrcError(f"--arch {spec}: {path} not found")
-    module_spec = importlib.util.spec_from_file_location(f"irc_arch_{path.stem}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as exc:   # user code: any exception is a message, not a crash
-        raise IrcError(f"--arch {spec}: importing {path} raised {type(exc).__name__}: {_short(exc)}") from None
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise IrcError(f"--arch {spec}: {path} defines no {class_name}")
-    return cls
+    return load_class(spec, f"--arch {spec}", "irc_arch")
 
 
 def generator_args(shapes, npz_path):
@@ -106,7 +92,7 @@ def build_model(cls, arch_args, spec):
         return cls(**arch_args)
     except Exception as exc:
         raise IrcError(f"--arch {spec}: {cls.__name__}(**{arch_args}) raised "
-                       f"{type(exc).__name__}: {_short(exc)}") from None
+                       f"{type(exc).__name__}: {short(exc)}") from None
 
 
 def serialized(model):
@@ -190,7 +176,7 @@ def export_onnx(model, input_shape, source):
                                                          export_params=False, return_named_inout=True)
     except Exception as exc:    # user code runs in the forward pass
         raise IrcError(f"{source}: running {type(model).__name__} on input {list(input_shape)} "
-                       f"failed: {type(exc).__name__}: {_short(exc)}") from None
+                       f"failed: {type(exc).__name__}: {short(exc)}") from None
     # onnx_chainer stamps the installed onnx's IR version (14), which ONNX Runtime (and
     # onnxruntime-web) refuse; the lowest IR version that carries the opset is exact.
     proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
@@ -276,9 +262,3 @@ def parse_arch_args(text):
     if not isinstance(value, dict):
         raise IrcError("--arch-args: expected a JSON object such as '{\"ch\": 256}'")
     return value
-
-
-def _short(exc):
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-
-
