@@ -24,13 +24,23 @@ def run_model_bin(model_bin_path, inputs, all_layers=False):
     Returns {"outputs": {layer: array}, "layers": {layer: array} (only with all_layers),
     "timing_ms": float}; arrays have Keras.js's shapes, i.e. no batch dimension.
     """
+    return run_model_bin_many(model_bin_path, [inputs], all_layers)[0]
+
+
+def run_model_bin_many(model_bin_path, inputs_list, all_layers=False):
+    """run_model_bin for each of `inputs_list`, in one Node process that loads the model
+    once (Node and Keras.js start-up cost more than running a small model). -> [result]."""
     if not KERASJS_DIR.is_dir():
         raise IrcError(f"Keras.js is not installed ({KERASJS_DIR} is missing); run `make setup`")
+    if not inputs_list:
+        return []
     with tempfile.TemporaryDirectory(prefix="irc-kerasjs-") as tmp:
-        request_dir = Path(tmp)
-        _write_request(request_dir, inputs, all_layers)
-        _run_node(Path(model_bin_path), request_dir)
-        return _read_response(request_dir)
+        request_dirs = [Path(tmp) / f"run_{i}" for i in range(len(inputs_list))]
+        for request_dir, inputs in zip(request_dirs, inputs_list):
+            request_dir.mkdir()
+            _write_request(request_dir, inputs, all_layers)
+        _run_node(Path(model_bin_path), request_dirs)
+        return [_read_response(request_dir) for request_dir in request_dirs]
 
 
 def _write_request(request_dir, inputs, all_layers):
@@ -44,9 +54,9 @@ def _write_request(request_dir, inputs, all_layers):
     (request_dir / "request.json").write_text(json.dumps(request))
 
 
-def _run_node(model_bin, request_dir):
+def _run_node(model_bin, request_dirs):
     try:
-        proc = subprocess.run(["node", str(RUNNER), str(model_bin), str(request_dir)],
+        proc = subprocess.run(["node", str(RUNNER), str(model_bin), *map(str, request_dirs)],
                               capture_output=True, text=True)
     except FileNotFoundError:
         raise IrcError("`node` was not found; install Node.js 20 and run `make setup`") from None

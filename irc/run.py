@@ -18,16 +18,29 @@ def run_out_dir(out_dir, input_path, output_path):
 
 def run_manifest(out_dir, manifest, source_inputs):
     """{source input name: array in source layout} -> {source output name: array in source layout}."""
-    from irc.kerasjs_runtime import run_model_bin
+    return run_manifest_many(out_dir, manifest, [source_inputs])[0]
+
+
+def run_manifest_many(out_dir, manifest, source_inputs_list):
+    """run_manifest for each of `source_inputs_list`, loading the model in Node once."""
+    from irc.kerasjs_runtime import run_model_bin_many
+    feeds_list = [_runtime_feeds(manifest, source_inputs) for source_inputs in source_inputs_list]
+    results = run_model_bin_many(out_dir / "model.bin", feeds_list)
+    return [{spec["source_name"]: _to_source(result["outputs"][spec["name"]], spec)
+             for spec in manifest["outputs"]} for result in results]
+
+
+def _runtime_feeds(manifest, source_inputs):
     feeds = {}
     for spec in manifest["inputs"]:
+        if spec["source_name"] not in source_inputs:
+            raise IrcError(f"no array given for input {spec['source_name']}")
         x = np.asarray(source_inputs[spec["source_name"]], dtype=np.float32)
         if list(x.shape) != spec["source_shape"]:
             raise IrcError(f"input {spec['source_name']} has shape {list(x.shape)}; "
                            f"the model takes {spec['source_shape']}")
         feeds[spec["name"]] = x.transpose(spec["perm"])[0]        # Keras.js has no batch axis
-    result = run_model_bin(out_dir / "model.bin", feeds)["outputs"]
-    return {spec["source_name"]: _to_source(result[spec["name"]], spec) for spec in manifest["outputs"]}
+    return feeds
 
 
 def _to_source(array, spec):

@@ -15,9 +15,26 @@ _KERNEL_BIAS = {"Dense", "Conv2D", "Conv2DTranspose"}
 
 
 def check_for_kerasjs(model):
+    check_layer_configs(model)
     check_weight_lookup(model)
     check_outputs(model)
     check_in_place_layers(model)
+
+
+def check_layer_configs(model):
+    """Configs Keras.js's layer constructors throw on, at load time."""
+    for layer in model.layers:
+        if layer.class_name in ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D"):
+            dilation, strides = _as_list(layer.config.get("dilation_rate", 1)), _as_list(layer.config.get("strides", 1))
+            # Conv2D.js: "Incompatible combination of dilation_rate with strides." (as in Keras)
+            if any(d != 1 for d in dilation) and any(s != 1 for s in strides):
+                raise IrcError(f"Keras.js: layer '{layer.name}' ({layer.class_name}, from {layer.source or 'import'}) "
+                               f"has dilation_rate {dilation} with strides {strides}; Keras.js supports "
+                               "dilation only with stride 1")
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def weight_name(layer_name, param):

@@ -45,6 +45,7 @@ class Graph:
         self._dag = nx.DiGraph()
         self._order = count()     # insertion order makes the topological order stable
         self._value_names = count()
+        self._topo = None         # nodes() cached until the DAG changes (consumers() calls it a lot)
 
     # ---- values -------------------------------------------------------------
     def add_value(self, value):
@@ -70,6 +71,7 @@ class Graph:
     # ---- nodes --------------------------------------------------------------
     def add_node(self, node):
         node.name = self.fresh_name(node.name, self._dag)
+        self._topo = None
         self._dag.add_node(node.name, node=node, order=next(self._order))
         self._connect(node)
         return node
@@ -79,9 +81,14 @@ class Graph:
 
     def nodes(self):
         """Nodes in a stable topological order (ties broken by insertion order)."""
-        order = nx.get_node_attributes(self._dag, "order")
-        names = nx.lexicographical_topological_sort(self._dag, key=order.__getitem__)
-        return [self.node(n) for n in names]
+        return list(self._topo_nodes())
+
+    def _topo_nodes(self):
+        if self._topo is None:
+            order = nx.get_node_attributes(self._dag, "order")
+            names = nx.lexicographical_topological_sort(self._dag, key=order.__getitem__)
+            self._topo = [self.node(n) for n in names]
+        return self._topo
 
     def producer(self, value_name):
         for name, data in self._dag.nodes(data=True):
@@ -90,9 +97,15 @@ class Graph:
         return None
 
     def consumers(self, value_name):
-        return [n for n in self.nodes() if value_name in n.inputs]
+        """The nodes reading `value_name`, in topological order."""
+        found = [data["node"] for data in self._dag.nodes.values() if value_name in data["node"].inputs]
+        if len(found) > 1:             # sorting needs the topological order; one reader does not
+            position = {node.name: i for i, node in enumerate(self._topo_nodes())}
+            found.sort(key=lambda node: position[node.name])
+        return found
 
     def erase(self, node):
+        self._topo = None
         self._dag.remove_node(node.name)
 
     def erase_unused_values(self):
@@ -142,6 +155,7 @@ class Graph:
 
     # ---- edges --------------------------------------------------------------
     def _connect(self, node):
+        self._topo = None
         for data in self._dag.nodes.values():
             other = data["node"]
             if other is node:
@@ -152,6 +166,7 @@ class Graph:
                 self._dag.add_edge(node.name, other.name)
 
     def _reconnect(self, node):
+        self._topo = None
         self._dag.remove_edges_from(list(self._dag.in_edges(node.name)) + list(self._dag.out_edges(node.name)))
         self._connect(node)
 

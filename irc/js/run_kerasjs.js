@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Run a Keras.js 1.0 model.bin on the CPU in Node.
 //
-//   node run_kerasjs.js MODEL_BIN REQUEST_DIR
+//   node run_kerasjs.js MODEL_BIN REQUEST_DIR [REQUEST_DIR ...]
 //
+// With several REQUEST_DIRs the model is loaded once and run once per directory, in order
+// (Node and Keras.js start-up dominate small models).
 // REQUEST_DIR/request.json: {"inputs": [{"name", "shape", "file"}], "all_layers": bool}
 // with raw little-endian float32 input files in REQUEST_DIR. Writes each output (and with
 // all_layers every layer's output) as raw float32 files plus REQUEST_DIR/response.json:
@@ -63,20 +65,18 @@ function contiguous(tensor) {
   return { shape: tensor.shape.slice(), data: out };
 }
 
-function recordLayerOutputs(model) {
+function recordLayerOutputs(model, recorded) {
   // Snapshot each output when its layer runs: reading layer.output.tensor after predict()
   // is wrong for layers feeding BatchNormalization or LeakyReLU, which overwrite their
-  // input's buffer in place.
-  const recorded = new Map();
+  // input's buffer in place. Installed once per model; `recorded.enabled` switches it.
   model.modelLayersMap.forEach((layer, name) => {
     const call = layer.call.bind(layer);
     layer.call = (x) => {
       const output = call(x);
-      recorded.set(name, contiguous(output.tensor));
+      if (recorded.enabled) recorded.set(name, contiguous(output.tensor));
       return output;
     };
   });
-  return recorded;
 }
 
 function writeTensors(dir, prefix, entries) {
@@ -101,12 +101,25 @@ async function loadModel(KerasJS, modelBin) {
   return model;
 }
 
-async function run(modelBin, dir) {
+async function run(modelBin, dirs) {
   const KerasJS = require(path.join(NODE_MODULES, 'keras-js'));
-  const { inputs, allLayers } = readRequest(dir);
   const model = await loadModel(KerasJS, modelBin);
+  const recorded = new Map();
+  let recording = false;
+  for (const dir of dirs) {
+    const { inputs, allLayers } = readRequest(dir);
+    if (allLayers && !recording) {
+      recordLayerOutputs(model, recorded);
+      recording = true;
+    }
+    recorded.clear();
+    recorded.enabled = allLayers;
+    await runOne(model, dir, inputs, recorded);
+  }
+}
+
+async function runOne(model, dir, inputs, recorded) {
   checkInputs(model, inputs);
-  const recorded = allLayers ? recordLayerOutputs(model) : new Map();
   const feed = {};
   for (const name of model.inputLayerNames) feed[name] = inputs[name].data;
   const start = performance.now();
@@ -129,7 +142,7 @@ function fail(message) {
   process.exit(1);
 }
 
-if (process.argv.length !== 4) {
-  fail('usage: node run_kerasjs.js MODEL_BIN REQUEST_DIR');
+if (process.argv.length < 4) {
+  fail('usage: node run_kerasjs.js MODEL_BIN REQUEST_DIR [REQUEST_DIR ...]');
 }
-run(process.argv[2], process.argv[3]).catch((err) => fail(err instanceof Error ? err.message : err));
+run(process.argv[2], process.argv.slice(3)).catch((err) => fail(err instanceof Error ? err.message : err));

@@ -9,7 +9,7 @@ import pytest
 
 from irc.emit.kerasjs import write_model_bin
 from irc.errors import IrcError
-from irc.kerasjs_runtime import REPO_ROOT, run_model_bin
+from irc.kerasjs_runtime import REPO_ROOT, run_model_bin, run_model_bin_many
 from tests.emit.emit_models import (ALL_MODELS, generator_model, input_layer, keras_model, layer,
                                     random_inputs)
 from tests.emit.numpy_reference import run_reference
@@ -45,6 +45,25 @@ def test_inputs_may_carry_the_batch_dimension(tmp_path):
     expected = run_reference(model, inputs)["out"]
     assert np.abs(batched["outputs"]["out"] - expected).max() <= TOLERANCE
     assert batched["layers"] == {}
+
+
+@pytest.mark.parametrize("all_layers", [False, True])
+@pytest.mark.parametrize("build", ALL_MODELS, ids=lambda build: build.__name__)
+def test_one_node_process_runs_several_inputs(build, all_layers, tmp_path):
+    # Several runs of one loaded model (in-place layers included) must not leak into each other.
+    rng = np.random.default_rng(5)
+    model = build(rng)
+    inputs_list = [random_inputs(model, rng) for _ in range(3)]
+    write_model_bin(model, tmp_path / "model.bin")
+
+    results = run_model_bin_many(tmp_path / "model.bin", inputs_list, all_layers=all_layers)
+
+    assert len(results) == 3
+    for inputs, result in zip(inputs_list, results):
+        expected = run_reference(model, inputs)
+        assert sorted(result["layers"]) == (sorted(layer.name for layer in model.layers) if all_layers else [])
+        for name, actual in {**result["layers"], **result["outputs"]}.items():
+            assert np.abs(actual - expected[name]).max() <= TOLERANCE, name
 
 
 def test_kerasjs_failure_is_one_line_irc_error(tmp_path):
@@ -83,6 +102,16 @@ def test_weight_lookup_rejects_a_name_that_ends_another(tmp_path):
 def test_weight_lookup_accepts_shadowing_that_keras_js_resolves(tmp_path):
     # With conv first, conv/kernel:0 is the first match for conv and never matches deconv.
     write_model_bin(_two_convs("conv", "deconv"), tmp_path / "model.bin")
+
+
+def test_dilation_with_strides_is_refused(tmp_path):
+    # Conv2D.js throws "Incompatible combination of dilation_rate with strides." on load.
+    model = _two_convs("a", "b")
+    model.layer("b").config.update(dilation_rate=[2, 2], strides=[2, 2])
+    with pytest.raises(IrcError, match=r"layer 'b' \(Conv2D, from b\) has dilation_rate \[2, 2\] with strides \[2, 2\]"):
+        write_model_bin(model, tmp_path / "model.bin")
+    model.layer("b").config.update(strides=[1, 1])
+    write_model_bin(model, tmp_path / "model.bin")
 
 
 def test_weights_must_be_the_ones_keras_js_reads(tmp_path):
