@@ -1,0 +1,54 @@
+"""Chainer architectures for the real-model tests, used as `--arch tests/chainer_archs.py:NAME`."""
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+
+
+class MLP(chainer.Chain):
+    def __init__(self, n_in=20, n_hidden=48, n_out=10):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = L.Linear(n_in, n_hidden)
+            self.l2 = L.Linear(n_hidden, n_hidden)
+            self.l3 = L.Linear(n_hidden, n_out)
+
+    def forward(self, x):
+        return self.l3(F.relu(self.l2(F.relu(self.l1(x)))))
+
+
+class CNN(chainer.Chain):
+    """A small classifier whose features are flattened (C, H, W) into a Linear layer."""
+
+    def __init__(self, n_out=10):
+        super().__init__()
+        with self.init_scope():
+            self.conv1 = L.Convolution2D(3, 8, 3, pad=1)
+            self.bn1 = L.BatchNormalization(8)
+            self.conv2 = L.Convolution2D(8, 12, 3, stride=2, pad=1)
+            self.fc = L.Linear(12 * 5 * 4, n_out)
+
+    def forward(self, x):                      # x: (1, 3, 20, 16)
+        h = F.max_pooling_2d(F.relu(self.bn1(self.conv1(x))), 2)
+        h = F.relu(self.conv2(h))
+        return self.fc(F.reshape(h, (len(h), -1)))
+
+
+class ResNet50(chainer.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.base = L.ResNet50Layers(pretrained_model=None)
+
+    def forward(self, x):
+        return self.base(x, layers=["fc6"])["fc6"]
+
+
+class VGG16(chainer.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.base = L.VGG16Layers(pretrained_model=None)
+
+    def forward(self, x):
+        return self.base(x, layers=["fc8"])["fc8"]

@@ -1,0 +1,73 @@
+"""Real Chainer architectures compiled with --arch and run in Keras.js under Node, against
+Chainer's own forward pass: max abs <= 1e-4 and <= 1e-5 relative to the output's range."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from irc.cli import main
+from irc.manifest import read_manifest
+from irc.run import run_manifest
+from tests.chainer_models import chainer_forward
+
+ARCHS = Path(__file__).resolve().parents[1] / "chainer_archs.py"
+CASES = {                       # name: input shape
+    "MLP": (1, 20),
+    "CNN": (1, 3, 20, 16),
+    "ResNet50": (1, 3, 64, 48),
+    "VGG16": (1, 3, 224, 224),  # its fc6 takes 7x7x512 features
+}
+LOGIT_RANGE = 20.0
+
+
+def build(name, seed):
+    """He-initialised weights (Chainer's own VGG16 initialisation shrinks the signal to
+    1e-8 at the output, which would test nothing), batch-norm statistics away from (0, 1),
+    and the last layer scaled so the outputs span LOGIT_RANGE, as a trained classifier's
+    logits do: float32 rounding grows with the output's magnitude, and randomly initialised
+    ResNet-50 logits span hundreds."""
+    import chainer.links as L
+    from irc.frontend.chainer_frontend import import_chainer, load_arch_class
+    import_chainer()
+    np.random.seed(seed)                      # Chainer's initialisers draw from numpy's global RNG
+    model = load_arch_class(f"{ARCHS}:{name}")()
+    rng = np.random.RandomState(seed)
+    for link in model.links():
+        if isinstance(link, (L.Convolution2D, L.Linear)):
+            fan_in = link.W.array[0].size
+            link.W.array[...] = rng.normal(0, np.sqrt(2 / fan_in), link.W.shape)
+        if isinstance(link, L.BatchNormalization):
+            link.avg_mean[...] = rng.normal(0, 0.1, link.avg_mean.shape)
+            link.avg_var[...] = rng.uniform(0.5, 2.0, link.avg_var.shape)
+            link.beta.array[...] = rng.normal(0, 0.1, link.beta.shape)
+    return model
+
+
+def scale_last_layer(model, x):
+    import chainer.links as L
+    last = [link for link in model.links() if isinstance(link, L.Linear)][-1]
+    factor = LOGIT_RANGE / np.ptp(chainer_forward(model, x))
+    last.W.array *= factor
+    last.b.array *= factor
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_chainer_model_in_kerasjs_matches_chainer(name, tmp_path):
+    import chainer
+    model = build(name, seed=len(name))
+    shape = CASES[name]
+    x = np.random.RandomState(0).uniform(-1, 1, shape).astype(np.float32)
+    scale_last_layer(model, x)
+    chainer.serializers.save_npz(str(tmp_path / "model.npz"), model)
+    expected = chainer_forward(model, x)
+    del model
+
+    assert main(["compile", str(tmp_path / "model.npz"), "--arch", f"{ARCHS}:{name}", "--no-probe",
+                 "--input-shape", ",".join(map(str, shape)), "-o", str(tmp_path / "out")]) == 0
+    manifest = read_manifest(tmp_path / "out")
+    got = run_manifest(tmp_path / "out", manifest, {manifest["inputs"][0]["source_name"]: x})
+    got = got[manifest["outputs"][0]["source_name"]]
+    error = np.abs(got - expected).max()
+    print(f"{name}: max abs error {error:.2e}, output range {np.ptp(expected):.3g}")
+    assert error <= 1e-4 and error <= 1e-5 * np.ptp(expected), (error, np.ptp(expected))
