@@ -1,3 +1,6 @@
+import numpy as np
+
+from irc.ir import layout as L
 from passes.registry import register_pass
 from passes.util import add_op, reinfer
 
@@ -21,6 +24,9 @@ def deconv_padding(graph):
     Given:   %y : f32[1,9,9,8] @NHWC = conv2d_transpose(%x, %W, %b) {k=4 s=2 pads=[1,1,0,0]}
     Result:  %v : f32[1,10,10,8] @NHWC = conv2d_transpose(%x, %W, %b) {pads=[0,0,0,0] padding=valid}
              %y : f32[1,9,9,8] @NHWC = crop2d(%v) {amounts=[1,0,1,0]}
+
+    Where output_padding reaches past Keras' output, the missing rows are zero-padded and
+    the bias moves after the padding (an affine op), since ONNX adds it there too.
     """
     changed = False
     for node in graph.nodes():
@@ -56,22 +62,50 @@ def _split_into_valid_and_crop(graph, node, kernel, sizes):
     reinfer(graph, node)
     valid = graph.value(node.outputs[0])
     valid_hw = (valid.shape[h_axis], valid.shape[w_axis])
-    crop = [pads[0], valid_hw[0] - pads[0] - target[0], pads[1], valid_hw[1] - pads[1] - target[1]]
-    if min(crop) < 0:
-        from irc.errors import IrcError
-        raise IrcError(f"node {node.name} ({node.origin}): ConvTranspose with output_padding "
-                       f"{a['output_padding']} and pads {pads} has no Keras equivalent")
-    _append_crop(graph, node, crop)
+    # [top, bottom, left, right]: negative where ONNX's output_padding reaches past what
+    # Keras computes; those rows hold only the bias.
+    edges = [pads[0], valid_hw[0] - pads[0] - target[0], pads[1], valid_hw[1] - pads[1] - target[1]]
+    _append_steps(graph, node, _edge_steps(graph, node, edges))
 
 
-def _append_crop(graph, node, crop):
+def _edge_steps(graph, node, edges):
+    """[(op, attrs, constant inputs)] that turn Keras' valid output into ONNX's."""
+    steps = []
+    if any(e > 0 for e in edges):
+        steps.append(("crop2d", {"amounts": [max(e, 0) for e in edges]}, []))
+    if any(e < 0 for e in edges):
+        steps.append(("zero_pad2d", {"amounts": [max(-e, 0) for e in edges]}, []))
+        if len(node.inputs) > 2:               # the bias moves after the padding, onto every row
+            steps.append(("affine", {}, _bias_as_affine(graph, node)))
+    return steps
+
+
+def _bias_as_affine(graph, node):
+    """Take the bias off the deconvolution; -> the affine op's (offset, scale, shift) constants."""
+    layout = graph.value(node.outputs[0]).layout
+    bias = graph.value(node.inputs[2]).data.astype(np.float32)
+    graph.set_inputs(node, node.inputs[:2])
+    shape = [-1 if axis == "C" else 1 for axis in L.axes(layout)]
+    ones = np.ones([1] * len(shape), np.float32)
+    return [graph.const(f"{node.outputs[0]}.{name}", data, layout).name
+            for name, data in (("offset", 0 * ones), ("scale", ones), ("shift", bias.reshape(shape)))]
+
+
+def _append_steps(graph, node, steps):
+    """Chain `steps` after the node; the last one produces the node's old result, so its
+    consumers and the graph outputs keep reading the same name."""
+    if not steps:
+        return
     result = node.outputs[0]
-    full = graph.fresh_name(f"{result}.valid")
-    value = graph.values.pop(result)     # only the deconv's own output is renamed: its
-    value.name = full                    # consumers and the graph outputs keep reading `result`,
-    graph.add_value(value)               # which the crop now produces
-    graph.set_outputs(node, [full])
-    add_op(graph, "crop2d", [full], {"amounts": crop}, result, node.origin, NAME, node.label)
+    current = graph.fresh_name(f"{result}.valid")
+    value = graph.values.pop(result)
+    value.name = current
+    graph.add_value(value)
+    graph.set_outputs(node, [current])
+    for i, (op, attrs, constants) in enumerate(steps):
+        base = result if i == len(steps) - 1 else f"{result}.{op}"
+        current = add_op(graph, op, [current] + constants, attrs, base, node.origin, NAME, node.label).outputs[0]
+    graph.erase_unused_values()
 
 
 def _kernel_hw(graph, node):

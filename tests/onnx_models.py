@@ -18,6 +18,7 @@ class OnnxBuilder:
         self.rng = np.random.default_rng(seed)
         self.nodes, self.inits, self.count = [], [], 0
         self.input_name, self.input_shape = name, tuple(input_shape)
+        self.opset = OPSET
 
     def const(self, array, name=None):
         name = name or f"w{len(self.inits)}"
@@ -34,7 +35,8 @@ class OnnxBuilder:
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=f"{op_type}_{self.count}", **attrs))
         return out
 
-    def model(self, outputs, opset=OPSET):
+    def model(self, outputs, opset=None):
+        opset = opset or self.opset
         graph = helper.make_graph(
             self.nodes, "g", [helper.make_tensor_value_info(self.input_name, TensorProto.FLOAT, self.input_shape)],
             [_untyped_output(o) for o in outputs], self.inits)

@@ -105,23 +105,13 @@ def test_no_transposes_left_at_run_time(compiled):
 
 
 # The rest of the two examples: the DCGAN discriminator and a small ResNet (stem, max pool,
-# a projection block, global average pool, linear). A case irc cannot run yet is marked with
-# what blocks it, strictly: the mark fails once irc handles it.
+# a projection block, global average pool, linear).
 MORE = {
     "discriminator": (f"{MODELS}/dcgan.py:Discriminator", {"nc": 3, "ndf": 8}, (1, 3, 64, 64)),
     "resnet": (f"{MODELS}/resnet.py:SmallResNet", {"width": 8, "num_classes": 10}, (1, 3, 32, 32)),
 }
-BLOCKED = {
-    ("resnet", "dynamo"): "ONNX op ReduceMean is not supported by irc (node node_mean: the dynamo exporter's "
-                          "AdaptiveAvgPool2d((1, 1)); the torchscript exporter emits GlobalAveragePool)",
-}
-
-
 @pytest.mark.parametrize("case,exporter", [
-    pytest.param(case, exporter, id=f"{case}-{exporter}",
-                 marks=[pytest.mark.xfail(strict=True, reason=BLOCKED[case, exporter])]
-                 if (case, exporter) in BLOCKED else [])
-    for case in MORE for exporter in ("torchscript", "dynamo")])
+    pytest.param(case, exporter, id=f"{case}-{exporter}") for case in MORE for exporter in ("torchscript", "dynamo")])
 def test_more_models_match_torch(case, exporter, tmp_path):
     from irc.frontend.torch_frontend import load_class
     spec, args, shape = MORE[case]

@@ -93,6 +93,17 @@ def squeeze_unsqueeze():
     return b, b.node("Squeeze", [h, b.const(np.array([2, 3], np.int64))])
 
 
+def reduce_over_space(op_type, keepdims, opset=13):
+    b = OnnxBuilder(X4)
+    h = b.node("Conv", ["x", b.weight(4, 5, 3, 3)], pads=[1, 1, 1, 1])
+    if opset >= 18:
+        out = b.node(op_type, [h, b.const(np.array([-1, -2], np.int64))], keepdims=keepdims)
+    else:
+        out = b.node(op_type, [h], axes=[2, 3], keepdims=keepdims)
+    b.opset = opset
+    return b, out
+
+
 def transpose():
     b = OnnxBuilder(X4)
     return b, b.node("Transpose", ["x"], perm=[0, 1, 3, 2])
@@ -120,6 +131,7 @@ CASES = {
     "deconv-asymmetric-pads": lambda: deconv((5, 3), (2, 1), (2, 0, 1, 1)),
     "deconv-output-shape": lambda: deconv((4, 4), (2, 2), (0, 0, 0, 0), output_shape=(14, 12)),
     "deconv-output-padding": lambda: deconv((3, 3), (2, 2), (1, 1, 1, 1), output_padding=(1, 1)),
+    "deconv-output-padding-past-keras": lambda: deconv((3, 3), (3, 3), (1, 1, 1, 1), output_padding=(2, 1)),
     "gemm-transB": lambda: gemm(1),
     "gemm-alpha-beta": lambda: gemm(0, alpha=0.5, beta=2.0),
     "batchnorm-4d": batch_norm_4d,
@@ -136,6 +148,9 @@ CASES = {
     "transpose": transpose,
     "flatten-by-shape-arithmetic": flatten_by_shape_arithmetic,
     "squeeze-unsqueeze": squeeze_unsqueeze,
+    "reduce-mean-keepdims": lambda: reduce_over_space("ReduceMean", 1),
+    "reduce-max-dropdims": lambda: reduce_over_space("ReduceMax", 0),
+    "reduce-mean-opset18": lambda: reduce_over_space("ReduceMean", 0, opset=18),
     "add": add_branches,
 }
 

@@ -80,6 +80,23 @@ def global_pool(ctx, n):
     ctx.emit("global_avg_pool" if n.op_type == "GlobalAveragePool" else "global_max_pool", [n.input[0]])
 
 
+@onnx_op("ReduceMean", "ReduceMax")
+def reduce_over_space(ctx, n):
+    """A mean or max over H and W is global pooling (the dynamo exporter writes
+    AdaptiveAvgPool2d((1, 1)) so); reductions over other axes are refused."""
+    x = _require_nchw(ctx, n.input[0])
+    a = attrs_of(n)
+    axes = ctx.const_array(n.input[1]).tolist() if optional_input(n, 1) else a.get("axes")  # input from opset 18
+    if axes is None or sorted(int(i) % 4 for i in axes) != [2, 3]:
+        raise ctx.error(f"{n.op_type} over axes {axes} is not supported (only over H and W, as global pooling)")
+    op = "global_avg_pool" if n.op_type == "ReduceMean" else "global_max_pool"
+    if a.get("keepdims", 1):
+        ctx.emit(op, [n.input[0]])
+        return
+    pooled = ctx.emit(op, [n.input[0]], outputs=[n.output[0] + "/pooled"]).outputs[0]
+    ctx.emit("reshape", [pooled], {"shape": [x.shape[0], x.shape[1]], "layout": "NC"})
+
+
 # ---- Pad ---------------------------------------------------------------------------------
 @onnx_op("Pad")
 def pad(ctx, n):
