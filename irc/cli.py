@@ -34,6 +34,9 @@ def _parser():
     _source_args(c)
     c.add_argument("-o", "--out", help="output directory (default: out/<model name>)")
     c.add_argument("--target", default="kerasjs", help="comma-separated targets (default: kerasjs)")
+    c.add_argument("--quantize", choices=["uint8", "float16"], help="store weights quantized")
+    c.add_argument("--quantize-keep", metavar="PATTERN",
+                   help="regular expression of <layer>/<param> weights kept in float32")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
     c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
     c.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
@@ -58,6 +61,7 @@ def _parser():
     r.add_argument("out_dir", help="a directory written by irc compile")
     r.add_argument("--input", required=True, help="input .npy in the source layout (batch axis included)")
     r.add_argument("--output", required=True, help="where to write the output .npy (source layout)")
+    r.add_argument("--target", help="which of the compiled targets to run (default: the first)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
@@ -80,10 +84,11 @@ def _compile(args):
     options = CompileOptions(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
                              framework=args.framework, weights=args.weights, exporter=args.exporter,
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
+                             quantize=args.quantize, quantize_keep=args.quantize_keep,
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
                              after_each=_printer(args.print_after))
     model, fidelity = compile_model(args.model, out, options)
-    probe = f"; {fidelity.summary()}" if fidelity else ""
+    probe = "".join(f"; {result.summary()}" for result in fidelity)
     print(f"irc: wrote {out}/ ({len(model.layers)} layers, {model.weight_bytes() / 1e6:.1f} MB of weights{probe})")
     return 0
 
@@ -124,7 +129,7 @@ def _check(args):
 
 def _run(args):
     from irc.run import run_out_dir
-    run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output))
+    run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output), args.target)
     print(f"irc: wrote {args.output}")
     return 0
 

@@ -17,10 +17,9 @@ from irc.frontend.onnx_import import import_onnx
 from irc.lower.lower import lower
 from irc.manifest import MANIFEST, build_manifest, write_manifest
 from irc.report import write_report
+from irc.quantize import Quantization
 from irc.source import load_source
-
-TARGET_FILES = {"kerasjs": ["model.bin"]}
-
+from irc.targets import get_target
 
 @dataclass
 class CompileOptions:
@@ -31,6 +30,8 @@ class CompileOptions:
     weights: str = None              # PyTorch state dict
     exporter: str = None             # PyTorch: "torchscript" (default) or "dynamo"
     targets: list = field(default_factory=lambda: ["kerasjs"])
+    quantize: str = None             # None (float32), "uint8" or "float16"
+    quantize_keep: str = None        # regular expression of "<layer>/<param>" kept in float32
     force: bool = False
     probe: bool = True               # run the emitted files once and report their error
     passes: list = None              # None: the default pipeline
@@ -42,6 +43,8 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
+    quantization = Quantization(options.quantize, options.quantize_keep)
+    targets = _targets(options.targets, quantization)
     source = load_source(model_path, options.arch, options.arch_args, options.input_shape,
                          options.framework, options.weights, options.exporter)
     reference = probe.source_reference(source) if options.probe else None
@@ -51,10 +54,11 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     model = lower(graph)
     del graph
     with _staging(out_dir, options.force) as staging:
-        files = _emit(model, staging, options.targets)
-        fidelity = probe.measure(model, staging / "model.bin", reference) if reference else None
+        files = {t.name: _emit(t, model, staging, quantization) for t in targets}
+        fidelity = [probe.measure(model, t, staging, reference) for t in targets] if reference else []
         write_manifest(build_manifest(model, source, files), staging / MANIFEST)
-        write_report(staging / "report.md", model, source, pass_log, fidelity, time.perf_counter() - started)
+        write_report(staging / "report.md", model, source, pass_log, fidelity, quantization,
+                     time.perf_counter() - started)
     return model, fidelity
 
 
@@ -71,15 +75,21 @@ def _run_passes(graph, options):
     return log
 
 
-def _emit(model, staging, targets):
-    from irc.emit.kerasjs import write_model_bin
-    files = {}
+def _targets(names, quantization):
+    targets = [get_target(name) for name in names]
+    if not targets:
+        raise IrcError("--target: name at least one target")
     for target in targets:
-        if target != "kerasjs":
-            raise IrcError(f"--target {target}: unknown target (known: {', '.join(TARGET_FILES)})")
-        write_model_bin(model, staging / "model.bin")
-        files[target] = {"files": TARGET_FILES[target], "runtime": "keras-js@1.0.3"}
-    return files
+        if quantization.mode and quantization.mode not in target.quantizes:
+            stores = ", ".join(target.quantizes) or "float32 only"
+            raise IrcError(f"--quantize {quantization.mode}: target {target.name} cannot store it ({stores})")
+    return targets
+
+
+def _emit(target, model, staging, quantization):
+    files = target.write(model, staging, quantization)
+    return {"files": files, "runtime": target.runtime, "quantization": quantization.mode or "float32",
+            "bytes": sum((staging / f).stat().st_size for f in files)}
 
 
 def _check_out_dir(out_dir, force):

@@ -10,15 +10,40 @@ from irc.errors import IrcError
 
 @dataclass
 class ProbeResult:
+    target: str
     reference: str                 # "Chainer", "PyTorch" or "ONNX Runtime"
-    errors: dict = None            # {output source name: (max abs, max abs / max |reference|)}
+    errors: dict = None            # {output source name: OutputError}
     skipped: str = ""              # why there is no number
 
     def summary(self):
         if self.skipped:
-            return f"probe skipped: {self.skipped}"
-        worst = max(e for e, _ in self.errors.values())
-        return f"probe max abs error {worst:.1e} vs {self.reference}"
+            return f"{self.target} probe skipped: {self.skipped}"
+        worst = max(e.max_abs for e in self.errors.values())
+        return f"{self.target} probe max abs error {worst:.1e} vs {self.reference}"
+
+
+@dataclass
+class OutputError:
+    max_abs: float
+    relative: float                # max_abs / max |reference|
+    psnr: float = None             # dB over the reference's range, for image-like outputs
+
+
+def output_error(got, expected):
+    error = np.abs(got.astype(np.float64) - expected)
+    relative = float(error.max()) / max(float(np.abs(expected).max()), 1e-30)
+    return OutputError(float(error.max()), relative, _psnr(error, expected) if _image_like(expected) else None)
+
+
+def _image_like(array):
+    """N x C x H x W with 1, 3 or 4 channels, as a generator's output is."""
+    return array.ndim == 4 and array.shape[1] in (1, 3, 4) and min(array.shape[2:]) >= 8
+
+
+def _psnr(error, expected):
+    mse = float(np.mean(error ** 2))
+    peak = float(np.ptp(expected))
+    return float("inf") if mse == 0 else 10 * np.log10(peak ** 2 / mse)
 
 
 def source_reference(source):
@@ -39,20 +64,17 @@ def source_reference(source):
     return "ONNX Runtime", Probe(feeds, {o.name: outputs[o.name] for o in source.proto.graph.output})
 
 
-def measure(model, model_bin, reference):
+def measure(model, target, out_dir, reference):
     name, probe = reference
     if probe is None:
-        return ProbeResult(name, skipped=f"{name} is not installed")
-    from irc.kerasjs_runtime import run_model_bin
+        return ProbeResult(target.name, name, skipped=f"{name} is not installed")
     feeds = {spec.layer: probe.inputs[spec.source_name].transpose(spec.perm)[0] for spec in model.inputs}
     try:
-        outputs = run_model_bin(model_bin, feeds)["outputs"]
+        outputs = target.run(out_dir, [feeds])[0]
     except IrcError as exc:
-        return ProbeResult(name, skipped=str(exc))
+        return ProbeResult(target.name, name, skipped=str(exc))
     errors = {}
     for spec in model.outputs:
         got = np.asarray(outputs[spec.layer]).reshape(spec.shape).transpose(np.argsort(spec.perm))
-        expected = probe.outputs[spec.source_name]
-        error = float(np.abs(got - expected).max())
-        errors[spec.source_name] = (error, error / max(float(np.abs(expected).max()), 1e-30))
-    return ProbeResult(name, errors)
+        errors[spec.source_name] = output_error(got, probe.outputs[spec.source_name])
+    return ProbeResult(target.name, name, errors)

@@ -1,7 +1,7 @@
 """OUT/report.md: what was compiled, by which passes, into which layers."""
 
 
-def write_report(path, model, source, pass_log, fidelity, seconds):
+def write_report(path, model, source, pass_log, fidelity, quantization, seconds):
     lines = [
         f"# irc compile report: {source.path.name}",
         "",
@@ -18,6 +18,8 @@ def write_report(path, model, source, pass_log, fidelity, seconds):
         lines += [f"| {kind} `{s.source_name}` | `{s.layer}` | {list(s.shape)} | {list(s.source_shape)} | "
                   f"{list(s.perm)} |" for s in specs]
     lines += ["", "## Fidelity", ""] + _fidelity_lines(fidelity)
+    if quantization.mode:
+        lines += ["", "## Quantization", ""] + _quantization_lines(quantization)
     lines += ["", "## Passes", "", "| pass | nodes after |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in pass_log]
     lines += ["", "## Layers", "", "| layer | class | from | weights |", "|---|---|---|---|"]
@@ -28,11 +30,23 @@ def write_report(path, model, source, pass_log, fidelity, seconds):
 
 
 def _fidelity_lines(fidelity):
-    if fidelity is None:
+    if not fidelity:
         return ["Not measured (--no-probe)."]
-    if fidelity.skipped:
-        return [f"Not measured: {fidelity.skipped}."]
-    lines = [f"model.bin run in Keras.js under Node on a probe input (uniform -1..1, seed 0), "
-             f"against {fidelity.reference} on the same input:", "",
-             "| output | max abs error | relative to max abs output |", "|---|---|---|"]
-    return lines + [f"| `{name}` | {err:.2e} | {rel:.2e} |" for name, (err, rel) in fidelity.errors.items()]
+    lines = [f"The emitted files, run in their runtime on a probe input (uniform -1..1, seed 0), "
+             f"against {fidelity[0].reference} on the same input:", "",
+             "| output | target | max abs error | relative to max abs output | PSNR |", "|---|---|---|---|---|"]
+    for result in fidelity:
+        if result.skipped:
+            lines.append(f"| | {result.target} | not measured: {result.skipped} | | |")
+            continue
+        lines += [f"| `{name}` | {result.target} | {e.max_abs:.2e} | {e.relative:.2e} | "
+                  f"{'' if e.psnr is None else f'{e.psnr:.1f} dB'} |" for name, e in result.errors.items()]
+    return lines
+
+
+def _quantization_lines(quantization):
+    kept = f", keeping `{quantization.keep}` in float32" if quantization.keep else ""
+    lines = [f"Weights stored as {quantization.mode}{kept}; each tensor's error as its runtime decodes it:", "",
+             "| tensor | max abs error | relative to max abs weight |", "|---|---|---|"]
+    return lines + [f"| `{name}` | {error:.2e} | {error / max(scale, 1e-30):.2e} |"
+                    for name, (error, scale) in quantization.errors.items()]

@@ -15,15 +15,18 @@ import json
 import numpy as np
 
 from irc.emit import protobuf as pb
+from irc.quantize import uint8_affine, uint8_decoded
 from irc.emit.kerasjs_checks import check_for_kerasjs, weight_name, weights_in_file_order
 
 KERAS_VERSION = "2.1.6"  # the Keras whose model_config format Keras.js 1.0 parses
 BACKEND = "tensorflow"
 
 
-def write_model_bin(model, path):
+def write_model_bin(model, path, quantization=None):
+    """quantization (irc.quantize.Quantization): uint8 tensors carry Keras.js's own
+    quantize_min/quantize_max; it records each tensor's error as Keras.js decodes it."""
     check_for_kerasjs(model)
-    body = _body(model)
+    body = _body(model, quantization)
     with open(path, "wb") as file:
         pb.write(file, pb.string_field(1, _content_id(body)) + body)
 
@@ -53,23 +56,34 @@ def _layer_config(layer):
     }
 
 
-def _body(model):
-    """Every field after the id, as chunks; weight data chunks are views, not copies."""
+def _body(model, quantization):
+    """Every field after the id, as chunks; float32 weight data chunks are views, not copies."""
     config_json = json.dumps(model_config(model), sort_keys=True, default=_json_scalar)
     chunks = (pb.string_field(2, model.name) + pb.string_field(3, KERAS_VERSION)
               + pb.string_field(4, BACKEND) + pb.string_field(5, config_json))
     for layer, param, array in weights_in_file_order(model):
-        chunks += pb.message_field(6, _weights_message(layer.name, param, array))
+        name = weight_name(layer.name, param)
+        if quantization is not None and quantization.applies_to(f"{layer.name}/{param}"):
+            data = _uint8_data(array, f"{layer.name}/{param}", quantization)
+        else:
+            data = _float32_data(array)
+        chunks += pb.message_field(6, pb.string_field(1, layer.name) + pb.string_field(2, name)
+                                   + pb.packed_uint32_field(3, np.shape(array)) + data)
     return chunks
 
 
-def _weights_message(layer_name, param, array):
+def _float32_data(array):
     # Keras.js reads `data` as little-endian float32 in C order; this copies only if the
     # array is not already laid out that way.
-    data = np.ascontiguousarray(array, dtype="<f4")
-    return (pb.string_field(1, layer_name) + pb.string_field(2, weight_name(layer_name, param))
-            + pb.packed_uint32_field(3, data.shape) + pb.string_field(4, "float32")
-            + pb.bytes_field(5, data))
+    return pb.string_field(4, "float32") + pb.bytes_field(5, np.ascontiguousarray(array, dtype="<f4"))
+
+
+def _uint8_data(array, name, quantization):
+    array = np.asarray(array, dtype=np.float32)
+    codes, low, high = uint8_affine(array)
+    quantization.record(name, array, uint8_decoded(codes, low, high))
+    return (pb.string_field(4, "uint8") + pb.bytes_field(5, codes)
+            + pb.float32_field(6, low) + pb.float32_field(7, high))
 
 
 def _content_id(chunks):

@@ -48,7 +48,7 @@ def test_compile_report_states_the_probe_error(compiled):
     fidelity = (tmp / "out" / "report.md").read_text().split("## Fidelity")[1].split("##")[0]
     assert "against Chainer" in fidelity
     row = next(line for line in fidelity.splitlines() if line.startswith("| `sigmoid_0`"))
-    assert 0 < float(row.split("|")[2]) <= TOLERANCE
+    assert 0 < float(row.split("|")[3]) <= TOLERANCE
 
 
 def test_manifest_describes_inputs_and_outputs(compiled):

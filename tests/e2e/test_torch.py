@@ -86,7 +86,7 @@ def test_compile_report_states_the_error_against_torch(compiled):
     fidelity = (tmp / "out" / "report.md").read_text().split("## Fidelity")[1].split("##")[0]
     assert "against PyTorch" in fidelity
     (row,) = [line for line in fidelity.splitlines() if line.startswith("| `")]
-    assert 0 <= float(row.split("|")[2]) <= ATOL
+    assert 0 <= float(row.split("|")[3]) <= ATOL
 
 
 def test_manifest_names_the_source(compiled):

@@ -1,0 +1,19 @@
+"""Keras.js 1.0: one protobuf file, model.bin (irc/emit/kerasjs.py writes it, Node runs it)."""
+
+from irc.targets import Target, register_target
+
+MODEL_BIN = "model.bin"
+
+
+def write(model, out_dir, quantization):
+    from irc.emit.kerasjs import write_model_bin
+    write_model_bin(model, out_dir / MODEL_BIN, quantization)
+    return [MODEL_BIN]
+
+
+def run(out_dir, feeds_list):
+    from irc.kerasjs_runtime import run_model_bin_many
+    return [result["outputs"] for result in run_model_bin_many(out_dir / MODEL_BIN, feeds_list)]
+
+
+register_target(Target("kerasjs", "keras-js@1.0.3", write, run, quantizes=("uint8",)))
