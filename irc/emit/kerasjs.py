@@ -63,7 +63,7 @@ def _body(model, quantization):
               + pb.string_field(4, BACKEND) + pb.string_field(5, config_json))
     for layer, param, array in weights_in_file_order(model):
         name = weight_name(layer.name, param)
-        if quantization is not None and quantization.applies_to(f"{layer.name}/{param}"):
+        if quantization is not None and quantization.applies_to(f"{layer.name}/{param}", np.size(array)):
             data = _uint8_data(array, f"{layer.name}/{param}", quantization)
         else:
             data = _float32_data(array)
