@@ -37,7 +37,7 @@ def test_keep_pattern_leaves_matching_tensors_float32(gen, tmp_path):
     compile_uint8(gen, tmp_path / "keep", keep="dc1_6/kernel")
     grown = (tmp_path / "keep" / "model.bin").stat().st_size - (tmp_path / "all" / "model.bin").stat().st_size
     assert abs(grown - 3 * 4 * 4 * 32 * 64) < 16      # 3 more bytes a weight, less the min/max fields
-    assert "dc1_6/kernel" not in (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
+    assert "| `dc1_6/kernel` |" not in (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
 
 
 def test_range_clips_only_rare_extremes_and_decodes_like_kerasjs():
