@@ -1,9 +1,11 @@
-"""Run a model.bin in the real Keras.js 1.0 under Node (irc/js/run_kerasjs.js).
+"""Run a model.bin in the real Keras.js 1.0 under Node (irc/js/run_kerasjs.js); run_in_node
+runs any runner on irc/js/kerasjs_runner.js (e.g. Keras.js 0.3.0's, irc/targets/kerasjs_legacy.py).
 
 Tensors cross the process boundary as raw little-endian float32 files in a temp dir.
 """
 
 import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -30,8 +32,14 @@ def run_model_bin(model_bin_path, inputs, all_layers=False):
 def run_model_bin_many(model_bin_path, inputs_list, all_layers=False):
     """run_model_bin for each of `inputs_list`, in one Node process that loads the model
     once (Node and Keras.js start-up cost more than running a small model). -> [result]."""
-    if not KERASJS_DIR.is_dir():
-        raise IrcError(f"Keras.js is not installed ({KERASJS_DIR} is missing); run `make setup`")
+    return run_in_node(RUNNER, KERASJS_DIR, [Path(model_bin_path)], inputs_list, all_layers)
+
+
+def run_in_node(runner, package_dir, model_files, inputs_list, all_layers=False, what=None):
+    """Run `runner` (a script on irc/js/kerasjs_runner.js) on model_files, once per inputs
+    in inputs_list; package_dir: the Keras.js it loads. -> [result] as run_model_bin's."""
+    if not package_dir.is_dir():
+        raise IrcError(f"Keras.js is not installed ({package_dir} is missing); run `make setup`")
     if not inputs_list:
         return []
     with tempfile.TemporaryDirectory(prefix="irc-kerasjs-") as tmp:
@@ -39,7 +47,7 @@ def run_model_bin_many(model_bin_path, inputs_list, all_layers=False):
         for request_dir, inputs in zip(request_dirs, inputs_list):
             request_dir.mkdir()
             _write_request(request_dir, inputs, all_layers)
-        _run_node(Path(model_bin_path), request_dirs)
+        _run_node(runner, [Path(f) for f in model_files], request_dirs, what or model_files[0])
         return [_read_response(request_dir) for request_dir in request_dirs]
 
 
@@ -54,16 +62,17 @@ def _write_request(request_dir, inputs, all_layers):
     (request_dir / "request.json").write_text(json.dumps(request))
 
 
-def _run_node(model_bin, request_dirs):
+def _run_node(runner, model_files, request_dirs, what):
     try:
-        proc = subprocess.run(["node", str(RUNNER), str(model_bin), *map(str, request_dirs)],
+        proc = subprocess.run(["node", str(runner), *map(str, model_files), *map(str, request_dirs)],
                               capture_output=True, text=True)
     except FileNotFoundError:
         raise IrcError("`node` was not found; install Node.js 20 and run `make setup`") from None
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
         # Node itself may warn first; the runner's own one-line message comes last.
-        raise IrcError(f"Keras.js failed on {model_bin}: {lines[-1].removeprefix('run_kerasjs: ')}")
+        message = re.sub(rf"^{re.escape(Path(runner).stem)}: ", "", lines[-1])
+        raise IrcError(f"Keras.js failed on {what}: {message}")
 
 
 def _read_response(request_dir):
