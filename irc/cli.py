@@ -34,7 +34,7 @@ def _parser():
     _source_args(c)
     c.add_argument("-o", "--out", help="output directory (default: out/<model name>)")
     c.add_argument("--target", default="kerasjs", help="comma-separated targets (default: kerasjs)")
-    c.add_argument("--quantize", choices=["uint8", "float16"], help="store weights quantized")
+    c.add_argument("--quantize", choices=["uint8", "float16", "uint16"], help="store weights quantized")
     c.add_argument("--quantize-keep", metavar="PATTERN",
                    help="regular expression of <layer>/<param> weights kept in float32")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")

@@ -2,8 +2,9 @@
 
 uint8 is affine per tensor (q = round((w - min) / (max - min) * 255)), as Keras.js 1.0's
 quantize_min/quantize_max and TF.js's uint8 {min, scale} both decode; float16 is a cast
-that TF.js decodes. Tensors under MIN_QUANTIZED_SIZE values stay float32, and so do those
-`--quantize-keep PATTERN` matches (a regular expression over "<layer>/<param>").
+that TF.js decodes; uint16 (TF.js only) is affine with 65535 steps. Tensors under
+MIN_QUANTIZED_SIZE values stay float32, and so do those `--quantize-keep PATTERN` matches
+(a regular expression over "<layer>/<param>").
 """
 
 import re
@@ -13,7 +14,7 @@ import numpy as np
 
 from irc.errors import IrcError
 
-MODES = ("uint8", "float16")
+MODES = ("uint8", "float16", "uint16")
 MIN_QUANTIZED_SIZE = 4096
 
 

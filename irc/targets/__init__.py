@@ -38,3 +38,5 @@ def get_target(name):
 # Each module registers its target on import.
 from irc.targets import kerasjs  # noqa: E402,F401
 from irc.targets import keras  # noqa: E402,F401
+from irc.targets import kerasjs_legacy  # noqa: E402,F401
+from irc.targets import tfjs  # noqa: E402,F401

@@ -1,0 +1,441 @@
+"""Write a KerasModel as a TensorFlow.js layers model, the files tf.loadLayersModel reads:
+
+    tfjs/model.json               {"format": "layers-model", "generatedBy", "convertedBy",
+                                   "modelTopology": {"keras_version", "backend", "model_config"},
+                                   "weightsManifest": [{"paths": [...], "weights": [...]}]}
+    tfjs/group1-shard1ofN.bin ... the weights, concatenated in manifest order, cut every 4 MB
+                                  (as the tensorflowjs converter does: a browser caches each)
+
+No TensorFlow and no `tensorflowjs` package: the format is written from what
+@tensorflow/tfjs-layers 4.22 reads (node_modules/@tensorflow/tfjs-layers/dist/models.js,
+engine/container.js, utils/serialization_utils.js; tfjs-core io/io_utils.js decodeWeights):
+
+- modelTopology.model_config is the Keras 2.1 functional config ("class_name": "Model",
+  "inbound_nodes" as [[[layer, 0, 0, {}], ...]]). tfjs camel-cases every key and every string
+  value except layer names ("channels_last" -> "channelsLast", "hard_sigmoid" -> "hardSigmoid"),
+  so the Keras spelling is the right one.
+- Weights are looked up by name, `<layer>/<param>` without ":0" (a LayerVariable's originalName);
+  loading is strict: every variable must be named and no name may be left over.
+- Quantized weights carry {"dtype": "uint8"|"uint16", "min", "scale"} (tfjs decodes
+  Float32Array(q * scale + min), computed in doubles) or {"dtype": "float16"}.
+
+The lowered model is Keras 2.1; where tfjs-layers 4.22 computes something else, the graph is
+rewritten exactly here (see `tfjs_layers`) or the layer is refused with an IrcError naming it.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import irc
+from irc.errors import IrcError
+from irc.quantize import uint8_affine
+
+TFJS_DIR = "tfjs"
+MODEL_JSON = "model.json"
+SHARD_BYTES = 4 * 1024 * 1024          # the converter's default weight_shard_size_bytes
+KERAS_VERSION = "2.1.6"
+TFJS_VERSION = "4.22.0"                # the @tensorflow/tfjs-layers whose reader this follows
+QUANTIZED = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}
+
+_KERNEL = ("Dense", "Conv2D", "Conv2DTranspose")
+# Activation identifiers tfjs-layers registers (activations.js), in Keras spelling.
+_ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "softplus", "softsign", "selu", "hard_sigmoid",
+                "softmax", "elu"}
+
+
+@dataclass
+class TfjsLayer:
+    name: str
+    class_name: str
+    config: dict
+    inbound: list
+    weights: list = field(default_factory=list)   # [(param, array, report name or None if made here)]
+
+
+def write_tfjs(model, out_dir, quantization=None):
+    """Write OUT/tfjs/; returns the files written, relative to out_dir (model.json first).
+    quantization (irc.quantize.Quantization): tensors it applies to are stored quantized,
+    and it records each one's error as tfjs decodes it."""
+    layers = tfjs_layers(model)
+    directory = out_dir / TFJS_DIR
+    directory.mkdir(exist_ok=True)
+    entries, chunks = [], []
+    for layer in layers:
+        for param, array, report_name in layer.weights:
+            entry, data = _encode(f"{layer.name}/{param}", array, report_name, quantization)
+            entries.append(entry)
+            chunks.append(data)
+    paths = _write_shards(directory, chunks)
+    model_json = {
+        "format": "layers-model",
+        "generatedBy": f"irc {irc.__version__} (Keras {KERAS_VERSION} model config)",
+        "convertedBy": f"irc {irc.__version__}",
+        "modelTopology": {"keras_version": KERAS_VERSION, "backend": "tensorflow",
+                          "model_config": model_config(model.name, layers, model)},
+        "weightsManifest": [{"paths": paths, "weights": entries}],
+    }
+    (directory / MODEL_JSON).write_text(json.dumps(model_json, default=_json_scalar))
+    return [f"{TFJS_DIR}/{MODEL_JSON}"] + [f"{TFJS_DIR}/{p}" for p in paths]
+
+
+def model_config(name, layers, model):
+    return {
+        "class_name": "Model",
+        "config": {
+            "name": name,
+            "layers": [{"name": layer.name, "class_name": layer.class_name,
+                        "config": {**layer.config, "name": layer.name},
+                        "inbound_nodes": [[[i, 0, 0, {}] for i in layer.inbound]] if layer.inbound else []}
+                       for layer in layers],
+            "input_layers": [[spec.layer, 0, 0] for spec in model.inputs],
+            "output_layers": [[spec.layer, 0, 0] for spec in model.outputs],
+        },
+    }
+
+
+# --- weights -------------------------------------------------------------------------------
+
+def _encode(name, array, report_name, quantization):
+    """-> (weightsManifest entry, bytes-like data)."""
+    array = np.asarray(array, dtype=np.float32)
+    entry = {"name": name, "shape": [int(d) for d in array.shape], "dtype": "float32"}
+    if report_name is None or quantization is None or not quantization.applies_to(report_name, array.size):
+        return entry, np.ascontiguousarray(array, dtype="<f4")
+    mode = quantization.mode
+    if mode == "float16":
+        codes, meta, decoded = float16_codes(array, report_name)
+    elif mode == "uint8":
+        _, low, high = uint8_affine(array)          # the range irc chooses for uint8 (may clip rare tails)
+        codes, meta, decoded = affine_codes(array, np.uint8, float(low), float(high))
+    else:
+        codes, meta, decoded = affine_codes(array, QUANTIZED[mode])
+    quantization.record(report_name, array, decoded)
+    entry["quantization"] = {"dtype": mode, **meta, "original_dtype": "float32"}
+    return entry, codes
+
+
+def affine_codes(array, dtype, low=None, high=None):
+    """Affine quantization as the tensorflowjs converter does it (quantization.py): the range
+    [low, high] (default: the tensor's min and max; values outside are clipped) split into
+    255 (65535) steps, nudged so that 0 is a code when the range holds it (a zero weight, e.g.
+    off a grouped convolution's block diagonal, stays exactly 0).
+    -> (codes, {"min", "scale"}, what tfjs decodes: float32(q * scale + min) in doubles)."""
+    top = np.iinfo(dtype).max
+    if low is None:
+        low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
+    if low == high:
+        codes, scale, start = np.zeros(array.shape, dtype), 1.0, low
+    else:
+        scale = (high - low) / top
+        start = -float(np.round(-low / scale)) * scale if low <= 0 <= high else low
+        exact = (array.astype(np.float64) - start) / scale
+        codes = np.clip(np.round(exact), 0, top).astype(dtype)
+    decoded = (codes.astype(np.float64) * scale + start).astype(np.float32)
+    return codes.astype(np.dtype(dtype).newbyteorder("<")), {"min": start, "scale": scale}, decoded
+
+
+def float16_codes(array, name):
+    """IEEE half precision, round to nearest even; tfjs widens it back exactly."""
+    finite = np.isfinite(array)
+    if np.any(np.abs(array[finite]) > np.finfo(np.float16).max):
+        raise IrcError(f"--quantize float16: weight {name} holds values up to "
+                       f"{np.abs(array[finite]).max():.3g}, beyond float16's 65504; keep it in "
+                       f"float32 with --quantize-keep '{re.escape(name)}'")
+    codes = array.astype("<f2")
+    return codes, {}, codes.astype(np.float32)
+
+
+def _write_shards(directory, chunks):
+    """Concatenate the chunks in order and cut them into SHARD_BYTES files, streaming."""
+    views = [memoryview(np.ascontiguousarray(c)).cast("B") for c in chunks]
+    total = sum(v.nbytes for v in views)
+    count = -(-total // SHARD_BYTES)
+    names = [f"group1-shard{i + 1}of{count}.bin" for i in range(count)]
+    files = iter(names)
+    out, room = None, 0
+    try:
+        for view in views:
+            while view.nbytes:
+                if room == 0:
+                    if out is not None:
+                        out.close()
+                    out, room = open(directory / next(files), "wb"), SHARD_BYTES
+                piece = view[:room]
+                out.write(piece)
+                room -= piece.nbytes
+                view = view[piece.nbytes:]
+    finally:
+        if out is not None:
+            out.close()
+    return names
+
+
+def _json_scalar(value):
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"config value {value!r} is not JSON-serializable")
+
+
+# --- the layer graph tfjs runs ---------------------------------------------------------------
+
+def tfjs_layers(model):
+    """The lowered layers as tfjs-layers 4.22 computes them, checked and rewritten exactly:
+
+    - BatchNormalization along an axis other than the last: tfjs's cpu and wasm kernels
+      cycle the parameters along the last axis whatever the layer's axis (a reshaped
+      [1, C, 1, 1] mean is read as if it were [C]), so the layer runs between two Permutes
+      that swap its axis last and back.
+    - BatchNormalization whose divisor sqrt(variance + epsilon) is exactly 1 in float32 (the
+      lowering's affine maps: 0.999f + 1e-3): tfjs's cpu kernel adds in doubles, where it is
+      not, so it is stored as variance 0, epsilon 1 (exactly 1 in any precision).
+    - Subtract: tfjs-layers has no Subtract; a - b is Add(a, -b) with -b an exact
+      BatchNormalization (gamma -1, mean 0, variance 0, epsilon 1).
+    A rewritten layer's last layer keeps its name (so its consumers and the model's outputs
+    are unchanged); its weights move to the inner layer (`<name>_last/gamma`), still reported
+    under the lowered name.
+    """
+    shapes = infer_shapes(model)
+    names = {layer.name for layer in model.layers}
+    out = []
+    for layer in model.layers:
+        check_layer(layer, shapes)
+        weights = [(param, array, f"{layer.name}/{param}") for param, array in layer.weights]
+        if layer.class_name == "BatchNormalization":
+            out += _batch_norm(layer, weights, shapes[layer.inbound[0]], names)
+        elif layer.class_name == "Subtract":
+            out += _subtract(layer, shapes[layer.inbound[1]], names)
+        else:
+            out.append(TfjsLayer(layer.name, layer.class_name, dict(layer.config), list(layer.inbound), weights))
+    return out
+
+
+def _fresh(names, base):
+    name, n = base, 1
+    while name in names:
+        name, n = f"{base}_{n}", n + 1
+    names.add(name)
+    return name
+
+
+def _batch_norm(layer, weights, shape, names):
+    config = dict(layer.config)
+    params = {param: (array, report) for param, array, report in weights}
+    epsilon = config.get("epsilon", 1e-3)
+    variance = np.asarray(params["moving_variance"][0], dtype=np.float32)
+    if np.all(variance + np.float32(epsilon) == np.float32(1)):
+        config["epsilon"] = 1.0
+        params["moving_variance"] = (np.zeros_like(variance), params["moving_variance"][1])
+    weights = [(param, *params[param]) for param, _, _ in weights]
+    rank = len(shape)
+    axis = config.get("axis", -1)
+    axis = axis - 1 if axis > 0 else axis + rank          # per sample, without the batch axis
+    if axis == rank - 1:
+        return [TfjsLayer(layer.name, "BatchNormalization", config, list(layer.inbound), weights)]
+    dims = list(range(1, rank + 1))
+    dims[axis], dims[rank - 1] = rank, axis + 1           # swap the axis last (an involution)
+    to_last = TfjsLayer(_fresh(names, f"{layer.name}_to_last"), "Permute", {"dims": dims}, list(layer.inbound))
+    norm = TfjsLayer(_fresh(names, f"{layer.name}_last"), "BatchNormalization", {**config, "axis": -1},
+                     [to_last.name], weights)
+    return [to_last, norm, TfjsLayer(layer.name, "Permute", {"dims": dims}, [norm.name])]
+
+
+def _subtract(layer, shape, names):
+    a, b = layer.inbound
+    channels = shape[-1]
+    negate = TfjsLayer(_fresh(names, f"{layer.name}_negate"), "BatchNormalization",
+                       {"axis": -1, "epsilon": 1.0, "momentum": 0.99, "center": False, "scale": True}, [b],
+                       [("gamma", np.full(channels, -1, np.float32), None),
+                        ("moving_mean", np.zeros(channels, np.float32), None),
+                        ("moving_variance", np.zeros(channels, np.float32), None)])
+    return [negate, TfjsLayer(layer.name, "Add", {}, [a, negate.name])]
+
+
+def _refuse(layer, reason):
+    return IrcError(f"tfjs: layer '{layer.name}' ({layer.class_name}, from {layer.source or 'import'}): {reason}")
+
+
+def _pair(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value, value]
+
+
+def expected_params(layer):
+    """The variables tfjs-layers creates for this layer and config, in its order."""
+    config, cls = layer.config, layer.class_name
+    bias = ["bias"] if config.get("use_bias", True) else []
+    if cls in _KERNEL:
+        return ["kernel"] + bias
+    if cls == "SeparableConv2D":
+        return ["depthwise_kernel", "pointwise_kernel"] + bias
+    if cls == "BatchNormalization":
+        return (["gamma"] if config.get("scale", True) else []) + (["beta"] if config.get("center", True) else []) \
+            + ["moving_mean", "moving_variance"]
+    if cls == "PReLU":
+        return ["alpha"]
+    return []
+
+
+def check_layer(layer, shapes):
+    """Refuse what tfjs-layers 4.22 would reject at load time or compute differently."""
+    cls, config = layer.class_name, layer.config
+    emitted = [param for param, _ in layer.weights]
+    if emitted != expected_params(layer):
+        raise _refuse(layer, f"has weights {emitted}, tfjs-layers creates {expected_params(layer)} for this config")
+    if cls in ("Conv2D", "SeparableConv2D"):
+        dilation, strides = _pair(config.get("dilation_rate", 1)), _pair(config.get("strides", 1))
+        if any(d != 1 for d in dilation) and any(s != 1 for s in strides):
+            raise _refuse(layer, f"dilation_rate {dilation} with strides {strides}: tfjs convolves with "
+                                 "dilation only at stride 1")
+    if cls == "Conv2DTranspose":
+        if any(d != 1 for d in _pair(config.get("dilation_rate", 1))):
+            raise _refuse(layer, "a dilated transposed convolution: tfjs's Conv2DTranspose ignores dilation_rate")
+        if config.get("output_padding") is not None:
+            raise _refuse(layer, "output_padding: tfjs's Conv2DTranspose has none")
+    if cls == "ELU" and config.get("alpha", 1.0) != 1.0:
+        raise _refuse(layer, f"alpha {config['alpha']}: tfjs-layers' ELU implements alpha 1 only")
+    if config.get("activation", "linear") not in _ACTIVATIONS:
+        raise _refuse(layer, f"activation '{config.get('activation')}' is not one tfjs-layers has")
+    if cls == "BatchNormalization" and not 1 <= len(shapes[layer.inbound[0]]) <= 3:
+        raise _refuse(layer, f"a {len(shapes[layer.inbound[0]]) + 1}-D input: tfjs batch-normalizes "
+                             "2-D to 4-D tensors only")
+    if cls == "Subtract" and not 1 <= len(shapes[layer.inbound[1]]) <= 3:
+        raise _refuse(layer, "a subtrahend of more than 4 dimensions (tfjs has no Subtract; irc negates "
+                             "it with a BatchNormalization, which takes 2-D to 4-D tensors)")
+    if cls == "Subtract" and shapes[layer.inbound[0]] != shapes[layer.inbound[1]]:
+        raise _refuse(layer, f"operands of shapes {shapes[layer.inbound[0]]} and {shapes[layer.inbound[1]]}")
+    if cls == "UpSampling2D":
+        if config.get("interpolation", "nearest") != "nearest":
+            raise _refuse(layer, "only nearest-neighbour upsampling is exact")
+        _check_nearest(layer, shapes[layer.inbound[0]])
+
+
+def _check_nearest(layer, shape):
+    """tfjs's resizeNearestNeighbor reads source row floor(r * (in / out)) in doubles; for an
+    integer scale that must be r // scale, which rounding can break for some sizes."""
+    size = _pair(layer.config.get("size", 2))
+    spatial = shape[1:3] if layer.config.get("data_format") == "channels_first" else shape[0:2]
+    for n, s in zip(spatial, size):
+        out = n * s
+        rows = np.floor(np.arange(out, dtype=np.float64) * (n / out)).astype(np.int64)
+        if not np.array_equal(np.minimum(rows, n - 1), np.arange(out) // s):
+            raise _refuse(layer, f"tfjs's nearest-neighbour resize of {n} cells by {s} reads the wrong "
+                                 "source cells (floating-point rounding)")
+
+
+# --- shapes (per sample, without the batch axis) ------------------------------------------------
+
+def infer_shapes(model):
+    """{layer name: output shape without the batch axis}, as Keras 2.1 (and tfjs) compute them."""
+    shapes = {}
+    for layer in model.layers:
+        try:
+            rule = _SHAPES[layer.class_name]
+        except KeyError:
+            raise _refuse(layer, f"tfjs-layers 4.22 has no {layer.class_name} layer that irc can emit") from None
+        shapes[layer.name] = tuple(int(d) for d in rule(layer.config, *[shapes[i] for i in layer.inbound]))
+    return shapes
+
+
+def _spatial(config, shape):
+    """(H, W axes, channel axis) of a 2D layer's input, by its data_format."""
+    return ((1, 2), 0) if config.get("data_format") == "channels_first" else ((0, 1), 2)
+
+
+def _window(n, k, s, padding, dilation=1):
+    k = (k - 1) * dilation + 1
+    return -(-n // s) if padding == "same" else (n - k) // s + 1
+
+
+def _conv_shape(config, x, filters=None):
+    (h, w), c = _spatial(config, x)
+    kernel, strides = _pair(config["kernel_size"]), _pair(config.get("strides", 1))
+    dilation, padding = _pair(config.get("dilation_rate", 1)), config.get("padding", "valid")
+    out = list(x)
+    for axis, k, s, d in zip((h, w), kernel, strides, dilation):
+        out[axis] = _window(x[axis], k, s, padding, d)
+    out[c] = config["filters"] if filters is None else filters
+    return out
+
+
+def _deconv_shape(config, x):
+    (h, w), c = _spatial(config, x)
+    out = list(x)
+    for axis, k, s in zip((h, w), _pair(config["kernel_size"]), _pair(config.get("strides", 1))):
+        out[axis] = x[axis] * s + (max(k - s, 0) if config.get("padding", "valid") == "valid" else 0)
+    out[c] = config["filters"]
+    return out
+
+
+def _pool_shape(config, x):
+    (h, w), _ = _spatial(config, x)
+    pool = _pair(config.get("pool_size", 2))
+    strides = _pair(config.get("strides") or pool)
+    out = list(x)
+    for axis, k, s in zip((h, w), pool, strides):
+        out[axis] = _window(x[axis], k, s, config.get("padding", "valid"))
+    return out
+
+
+def _edges_shape(config, x, key, sign):
+    (h, w), _ = _spatial(config, x)
+    amounts = config[key]
+    amounts = [_pair(a) for a in amounts] if isinstance(amounts, (list, tuple)) else [_pair(amounts)] * 2
+    out = list(x)
+    out[h] += sign * sum(amounts[0])
+    out[w] += sign * sum(amounts[1])
+    return out
+
+
+def _reshape_shape(config, x):
+    target = list(config["target_shape"])
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1]))
+        target[target.index(-1)] = int(np.prod(x)) // known
+    return target
+
+
+def _concat_shape(config, *xs):
+    axis = config.get("axis", -1)
+    axis = axis - 1 if axis > 0 else axis + len(xs[0])
+    out = list(xs[0])
+    out[axis] = sum(x[axis] for x in xs)
+    return out
+
+
+def _upsample_shape(config, x):
+    (h, w), _ = _spatial(config, x)
+    sh, sw = _pair(config.get("size", 2))
+    out = list(x)
+    out[h] *= sh
+    out[w] *= sw
+    return out
+
+
+def _same(config, x, *rest):
+    return x
+
+
+_SHAPES = {
+    "InputLayer": lambda config: config["batch_input_shape"][1:],
+    "Dense": lambda config, x: [*x[:-1], config["units"]],
+    "Conv2D": _conv_shape,
+    "SeparableConv2D": _conv_shape,
+    "Conv2DTranspose": _deconv_shape,
+    "BatchNormalization": _same, "Activation": _same, "LeakyReLU": _same, "ELU": _same,
+    "PReLU": _same, "ThresholdedReLU": _same,
+    "Add": _same, "Subtract": _same, "Multiply": _same, "Maximum": _same, "Minimum": _same, "Average": _same,
+    "Reshape": _reshape_shape,
+    "Flatten": lambda config, x: [int(np.prod(x))],
+    "Permute": lambda config, x: [x[d - 1] for d in config["dims"]],
+    "Cropping2D": lambda config, x: _edges_shape(config, x, "cropping", -1),
+    "ZeroPadding2D": lambda config, x: _edges_shape(config, x, "padding", 1),
+    "MaxPooling2D": _pool_shape,
+    "AveragePooling2D": _pool_shape,
+    "GlobalAveragePooling2D": lambda config, x: [x[_spatial(config, x)[1]]],
+    "GlobalMaxPooling2D": lambda config, x: [x[_spatial(config, x)[1]]],
+    "UpSampling2D": _upsample_shape,
+    "Concatenate": _concat_shape,
+    "RepeatVector": lambda config, x: [config["n"], *x],
+}
