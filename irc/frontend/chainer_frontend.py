@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from irc.errors import IrcError
+from irc.frontend.tensor_names import rename_tensors, unique
 from irc.user_code import load_class, short
 
 @dataclass
@@ -195,34 +196,16 @@ def readable_names(proto, weights, model):
     names = {cleanse_param_name("/" + key): key for key in serialized(model)}
     taken = set(names.values())
     for i, value in enumerate(vi for vi in proto.graph.input if vi.name not in weights):
-        names[value.name] = _unique("x" if i == 0 else f"x{i}", taken)
+        names[value.name] = unique("x" if i == 0 else f"x{i}", taken)
     for node in proto.graph.node:
         links = [names[i].rsplit("/", 1)[0] for i in node.input if i in weights and i in names]
         base = links[0] if links else node.name.lower() or node.op_type.lower()
         if node.op_type == "Constant":     # onnx_chainer names it after the node it feeds
             base += "/const"
         for output in node.output:
-            names[output] = _unique(base, taken)
-    _rename_tensors(proto, names)
+            names[output] = unique(base, taken)
+    rename_tensors(proto, names)
     return names
-
-
-def _unique(base, taken):
-    name, i = base, 1
-    while name in taken:
-        i += 1
-        name = f"{base}_{i}"
-    taken.add(name)
-    return name
-
-
-def _rename_tensors(proto, names):
-    graph = proto.graph
-    for node in graph.node:
-        node.input[:] = [names.get(i, i) for i in node.input]
-        node.output[:] = [names.get(o, o) for o in node.output]
-    for value in list(graph.input) + list(graph.output) + list(graph.value_info):
-        value.name = names.get(value.name, value.name)
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ import numpy as np
 from irc import user_code
 from irc.user_code import short
 from irc.errors import IrcError
+from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.chainer_frontend import Probe
 
 EXPORTERS = ("torchscript", "dynamo")
@@ -314,13 +315,13 @@ def readable_names(proto, input_name):
     for node in graph.node:
         base = _module_of(node)
         for output in node.output:
-            names[output] = _unique(base, taken)
+            names[output] = unique(base, taken)
         roles = _ROLES.get(node.op_type, ())
         for i, name in enumerate(node.input):
             if name in consts and name not in names and "::" in name:
                 role = roles[i] if i < len(roles) and roles[i] else f"const{i}"
-                names[name] = _unique(f"{base}.{role}", taken)
-    _rename(proto, names)
+                names[name] = unique(f"{base}.{role}", taken)
+    rename_tensors(proto, names)
     return names
 
 
@@ -340,23 +341,3 @@ def _module_of(node):
     if not scopes:
         return node.op_type.lower()
     return scopes[-2] if len(scopes) > 1 else scopes[-1]
-
-
-def _unique(base, taken):
-    name, i = base, 1
-    while name in taken:
-        i += 1
-        name = f"{base}_{i}"
-    taken.add(name)
-    return name
-
-
-def _rename(proto, names):
-    graph = proto.graph
-    for node in graph.node:
-        node.input[:] = [names.get(i, i) for i in node.input]
-        node.output[:] = [names.get(o, o) for o in node.output]
-    for value in list(graph.input) + list(graph.output) + list(graph.value_info):
-        value.name = names.get(value.name, value.name)
-    for tensor in graph.initializer:
-        tensor.name = names.get(tensor.name, tensor.name)
