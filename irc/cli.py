@@ -38,6 +38,10 @@ def _parser():
     c.add_argument("--quantize-keep", metavar="PATTERN",
                    help="regular expression of <layer>/<param> weights kept in float32")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    c.add_argument("--no-optimize", action="store_true",
+                   help="skip the optional optimisation passes (fold-batchnorm, fuse-activation, drop-no-op)")
+    c.add_argument("--disable-pass", action="append", default=[], metavar="NAME",
+                   help="skip this optional pass of the default pipeline (repeatable)")
     c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
     c.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
     c.add_argument("--no-probe", action="store_true", help="skip running the emitted files on a probe input")
@@ -86,6 +90,7 @@ def _compile(args):
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
                              quantize=args.quantize, quantize_keep=args.quantize_keep,
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
+                             optimize=not args.no_optimize, disable_passes=args.disable_pass,
                              after_each=_printer(args.print_after))
     model, fidelity = compile_model(args.model, out, options)
     probe = "".join(f"; {result.summary()}" for result in fidelity)

@@ -35,6 +35,8 @@ class CompileOptions:
     force: bool = False
     probe: bool = True               # run the emitted files once and report their error
     passes: list = None              # None: the default pipeline
+    optimize: bool = True            # False: the default pipeline without passes.pipeline.OPTIMIZATIONS
+    disable_passes: list = field(default_factory=list)   # optimisation passes to skip
     verify_each: bool = False
     after_each: object = None        # callback(pass name, graph)
 
@@ -71,7 +73,13 @@ def _run_passes(graph, options):
         if options.after_each:
             options.after_each(name, g)
 
-    run_pipeline(graph, options.passes, options.verify_each, after_each)
+    from passes.pipeline import default_pipeline
+    names = options.passes
+    if names is None:
+        names = default_pipeline(options.optimize, options.disable_passes)
+    elif not options.optimize or options.disable_passes:
+        raise IrcError("an explicit pass list cannot be combined with optimize=False or disable_passes")
+    run_pipeline(graph, names, options.verify_each, after_each)
     return log
 
 

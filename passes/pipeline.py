@@ -4,7 +4,8 @@ from irc.errors import IrcError
 from irc.ir.verify import GraphInvalid, verify
 from passes import (arith_to_affine, decompose_activations, fuse_affine, grouped_conv,  # noqa: F401
                     batchnorm_params, cancel_transposes, conv_kernel, conv_padding,
-                    deconv_kernel, deconv_padding, dense_kernel, fold_constants,
+                    deconv_kernel, deconv_padding, dense_kernel, drop_no_op, fold_batchnorm,
+                    fold_constants, fuse_activation,
                     fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
                     pool_padding, remove_identity, to_channels_last)
 from passes.registry import INSERTIONS, PASSES
@@ -25,19 +26,42 @@ DEFAULT_PIPELINE = [
     "grouped-conv",              # before conv-kernel: expands group>1 OIHW kernels block-diagonally
     "conv-kernel",
     "deconv-kernel",
+    "fold-batchnorm",            # after batchnorm-params (channel axis moved), fold-reshape-into-dense (which
+                                 # permutes the dense columns and the batch-norm parameters together) and the
+                                 # kernel passes (scales the final kernels along O); before conv/deconv-padding,
+                                 # which can put a crop, zero-pad or bias-affine between a deconv and its BN
     "conv-padding",              # needs final (channels-last) shapes
     "deconv-padding",
     "pool-padding",              # after to-channels-last: its crop/pad ops go in front of NHWC pools
+    "fuse-activation",           # after deconv-padding, which may move a deconv's bias behind a zero-pad (the
+                                 # activation must follow it), and after every pass matching dense/conv results
+    "drop-no-op",                # last: removes what the passes above left computing nothing
 ]
 
+# Optimisations only: the graph compiles and runs correctly without them (irc compile
+# --no-optimize skips them all, --disable-pass NAME one of them). Every other pass is
+# required to turn ONNX into what Keras.js runs, and cannot be disabled.
+OPTIMIZATIONS = ("fold-batchnorm", "fuse-activation", "drop-no-op")
 
-def default_pipeline():
-    """DEFAULT_PIPELINE with the passes registered with `after=` put in place."""
-    names = list(DEFAULT_PIPELINE)
+
+def default_pipeline(optimize=True, disable=()):
+    """DEFAULT_PIPELINE with the passes registered with `after=` put in place, less the
+    optimisations when optimize is False and the passes named in `disable`."""
+    for name in disable:
+        if name not in PASSES:
+            raise IrcError(f"--disable-pass {name}: unknown pass; known: {', '.join(sorted(PASSES))}")
+        if name not in OPTIMIZATIONS:
+            raise IrcError(f"--disable-pass {name}: {name} is required for a correct Keras.js model and "
+                           f"cannot be skipped; the optional passes are {', '.join(OPTIMIZATIONS)}")
+    skip = set(disable) | (set() if optimize else set(OPTIMIZATIONS))
+    names = [name for name in DEFAULT_PIPELINE if name not in skip]
     for name, after in INSERTIONS:
-        if after not in names:
+        if after not in DEFAULT_PIPELINE:
             raise IrcError(f"pass {name} asks to run after {after}, which is not in the pipeline")
-        names.insert(names.index(after) + 1, name)
+        anchor = after
+        while anchor not in names:           # run after the pass before a skipped one
+            anchor = DEFAULT_PIPELINE[DEFAULT_PIPELINE.index(anchor) - 1]
+        names.insert(names.index(anchor) + 1, name)
     return names
 
 

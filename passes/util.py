@@ -69,3 +69,14 @@ def permute_const(graph, node, index, order, axis_letter, pass_name):
     value = graph.value(node.inputs[index])
     axis = value.layout.index(axis_letter)
     replace_const(graph, node, index, np.take(value.data, order, axis=axis), value.layout, pass_name)
+
+
+def absorb_consumer(graph, layer, consumer, pass_name):
+    """Erase `consumer`, the only reader of `layer`'s result, whose work `layer` now does.
+    The layer writes the consumer's result (name included): a value keeps meaning what
+    the source model's tensor of that name means (irc dump --input compares them)."""
+    result, own = consumer.outputs[0], layer.outputs[0]
+    graph.erase(consumer)
+    del graph.values[own]
+    graph.set_outputs(layer, [result])
+    layer.last_pass = pass_name

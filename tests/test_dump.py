@@ -44,9 +44,10 @@ def test_node_lines_parse(capsys, gen):
     node_lines = [line for line in dump(capsys, gen).splitlines() if line[:5].strip().isdigit()]
     parsed = [parse_node_line(line) for line in node_lines]
     assert [p["op"] for p in parsed].count("conv2d_transpose") == 4
-    deconv = next(p for p in parsed if p["outputs"] == ["dc1"])
+    deconv = next(p for p in parsed if p["outputs"] == ["relu_1"])     # dc1 with bn1 and relu_1 folded in
     assert deconv["inputs"] == ["reshape_1", "dc1/W", "dc1/b"] and deconv["layout"] == "NHWC"
-    assert "pass=deconv-padding" in deconv["comment"] and "onnx=Deconvolution2DFunction_0" in deconv["comment"]
+    assert "activation=relu" in deconv["attrs"]
+    assert "pass=fuse-activation" in deconv["comment"] and "onnx=Deconvolution2DFunction_0" in deconv["comment"]
 
 
 def test_weights_are_summarised_not_dumped(capsys, gen):
@@ -68,7 +69,8 @@ def test_after_all_dumps_every_pass(capsys, gen):
 
 def test_json_carries_nodes_and_weight_summaries(capsys, gen):
     data = json.loads(dump(capsys, gen, "--format", "json"))
-    assert [n["op"] for n in data["nodes"]][-1] == "sigmoid"
+    last = data["nodes"][-1]            # the final sigmoid is fused into the last deconvolution
+    assert last["op"] == "conv2d_transpose" and last["attrs"]["activation"] == "sigmoid"
     assert data["values"]["dc1/W"]["layout"] == "HWOI" and "sha=" in data["values"]["dc1/W"]["weight"]
 
 
@@ -80,10 +82,10 @@ def test_input_annotates_every_node_with_its_error(capsys, gen, tmp_path):
 
 def test_dot_and_svg(capsys, gen):
     dot = dump(capsys, gen, "--format", "dot")
-    assert dot.startswith('digraph "gen"') and dot.count(" -> ") == 16
+    assert dot.startswith('digraph "gen"') and dot.count(" -> ") == 7
     svg = ET.fromstring(dump(capsys, gen, "--format", "svg"))
     rects = svg.findall("{http://www.w3.org/2000/svg}g/{http://www.w3.org/2000/svg}rect")
-    assert len(rects) == 17                       # the input and 16 nodes
+    assert len(rects) == 8                        # the input and 7 nodes (BN and activations folded)
 
 
 def test_svg_stays_readable_for_a_large_graph(capsys, tmp_path):

@@ -102,7 +102,10 @@ def check_ir(graph, feeds, reference, tolerance, result):
         annotations, first_node, output_diff = ir_diffs(g, feeds, reference, tolerance)
         history.append((name, output_diff))
         if (first_node or output_diff.over) and not first:
-            first.update(name=name, node=first_node, dump=format_text(g, annotations, weights=False))
+            # Described now: later passes may rewrite the node (fold, fuse, rename its result).
+            at = f" at node %{first_node.outputs[0]} ({first_node.op}, onnx={first_node.origin.split(':')[-1]})" \
+                if first_node else ""
+            first.update(name=name, at=at, dump=format_text(g, annotations, weights=False))
 
     after("import", graph)
     run_pipeline(graph, after_each=after)
@@ -110,10 +113,8 @@ def check_ir(graph, feeds, reference, tolerance, result):
     result.lines += [f"  {name:<26} {diff.text()}" + (f"   {MARK}" if name == first.get("name") else "")
                      for name, diff in history]
     if first:
-        node = first["node"]
         result.lines += ["", f"IR after {first['name']}, every node:", first["dump"].rstrip()]
-        at = f" at node %{node.outputs[0]} ({node.op}, onnx={node.origin.split(':')[-1]})" if node else ""
-        result.failures.append(f"the IR diverges from ONNX Runtime after pass {first['name']}{at}")
+        result.failures.append(f"the IR diverges from ONNX Runtime after pass {first['name']}{first['at']}")
     else:
         annotations, _, _ = ir_diffs(graph, feeds, reference, tolerance)
         result.lines += ["", "IR after all passes, every node:", format_text(graph, annotations, weights=False).rstrip()]

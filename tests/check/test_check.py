@@ -59,7 +59,7 @@ def test_wrong_kernel_transposition_names_the_pass_and_the_node(gen, tmp_path):
 
 def test_corrupted_weight_entry_names_the_kerasjs_layer(gen, tmp_path):
     model, _ = compile_model(gen, tmp_path / "out", CompileOptions(probe=False))
-    layer = next(layer for layer in model.layers if layer.value == "dc3")
+    layer = next(layer for layer in model.layers if layer.value == "relu_3")   # dc3, bn3 and relu_3
     kernel = layer.weights[0][1]
     data = (tmp_path / "out" / "model.bin").read_bytes()
     at = data.index(kernel.tobytes())

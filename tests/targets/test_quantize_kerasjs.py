@@ -28,16 +28,16 @@ def test_uint8_is_a_quarter_of_float32_and_reports_its_error(gen, tmp_path):
     error = probe.errors["sigmoid_0"]
     assert 1e-4 < error.max_abs < 0.2 and error.psnr > 30      # measured by running the uint8 file
     report = (tmp_path / "u8" / "report.md").read_text()
-    assert "## Quantization" in report and "| `dc1_6/kernel` |" in report
-    assert "| `dc1_6/bias` |" not in report                     # 32 values: kept float32
+    assert "## Quantization" in report and "| `dc1_4/kernel` |" in report
+    assert "| `dc1_4/bias` |" not in report                     # 32 values: kept float32
 
 
 def test_keep_pattern_leaves_matching_tensors_float32(gen, tmp_path):
     compile_uint8(gen, tmp_path / "all")
-    compile_uint8(gen, tmp_path / "keep", keep="dc1_6/kernel")
+    compile_uint8(gen, tmp_path / "keep", keep="dc1_4/kernel")
     grown = (tmp_path / "keep" / "model.bin").stat().st_size - (tmp_path / "all" / "model.bin").stat().st_size
     assert abs(grown - 3 * 4 * 4 * 32 * 64) < 16      # 3 more bytes a weight, less the min/max fields
-    assert "| `dc1_6/kernel` |" not in (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
+    assert "| `dc1_4/kernel` |" not in (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
 
 
 def test_range_clips_only_rare_extremes_and_decodes_like_kerasjs():

@@ -4,7 +4,7 @@ import numpy as np
 
 from irc.ir import layout as L
 from irc.ir.ops import op
-from irc.ir.ops.common import canonical, from_nchw_shape, nchw_shape, with_bias_in_layout
+from irc.ir.ops.common import apply_activation, canonical, from_nchw_shape, nchw_shape, with_bias_in_layout
 
 
 def _conv_out(size, k, stride, pad_total, dilation):
@@ -45,7 +45,7 @@ def _conv_eval(node, arrays, vals):
             for j in range(kw):
                 patch = xg[:, :, i * dh:i * dh + sh * oh:sh, j * dw:j * dw + sw * ow:sw]
                 y[:, g * o_per_group:(g + 1) * o_per_group] += np.einsum("nchw,oc->nohw", patch, wg[:, :, i, j])
-    return [with_bias_in_layout(y, arrays, vals[0].layout)]
+    return [apply_activation(node, with_bias_in_layout(y, arrays, vals[0].layout))]
 
 
 op("conv2d", _conv_infer, _conv_eval, layout="channels_last")
@@ -79,7 +79,7 @@ def _deconv_eval(node, arrays, vals):
             y[:, :, i * dh:i * dh + sh * h:sh, j * dw:j * dw + sw * wd:sw] += np.einsum("nchw,co->nohw", x, w[:, :, i, j])
     t, l, b, r = a["pads"]
     y = y[:, :, t:y.shape[2] - b, l:y.shape[3] - r]
-    return [with_bias_in_layout(y, arrays, vals[0].layout)]
+    return [apply_activation(node, with_bias_in_layout(y, arrays, vals[0].layout))]
 
 
 op("conv2d_transpose", _deconv_infer, _deconv_eval, layout="channels_last")

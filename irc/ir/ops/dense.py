@@ -4,7 +4,7 @@ import numpy as np
 
 from irc.ir import layout as L
 from irc.ir.ops import op
-from irc.ir.ops.common import canonical
+from irc.ir.ops.common import apply_activation, canonical
 
 
 def _dense_infer(node, vals):
@@ -19,7 +19,7 @@ def _dense_eval(node, arrays, vals):
     y = arrays[0].astype(np.float64) @ w.T
     if len(arrays) > 2:
         y = y + arrays[2]
-    return [y.astype(np.float32)]
+    return [apply_activation(node, y.astype(np.float32))]
 
 
 op("dense", _dense_infer, _dense_eval)

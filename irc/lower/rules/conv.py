@@ -12,7 +12,8 @@ def _spatial_config(ctx, node, kernel, filters):
             f"group={a['group']} left (run grouped-conv)" if node.op == "conv2d"
             else f"group={a['group']} transposed convolutions are not supported")
     return {"filters": int(filters), "kernel_size": list(kernel), "strides": list(a["strides"]),
-            "padding": a["padding"], "data_format": "channels_last", "activation": "linear",
+            "padding": a["padding"], "data_format": "channels_last",
+            "activation": a.get("activation", "linear"),
             "use_bias": len(node.inputs) > 2}
 
 

@@ -1,0 +1,55 @@
+import numpy as np
+
+from passes.registry import register_pass
+
+NAME = "drop-no-op"
+
+
+@register_pass(NAME)
+def drop_no_op(graph):
+    """Drop what computes nothing, so no layer is emitted for it: a reshape or flatten to
+    the shape (and layout) it reads, a transpose by the identity perm, an identity, an
+    affine map with offset 0, scale 1 and shift 0. (The Reshape copies irc/lower/in_place.py
+    puts before in-place Keras.js layers are made after lowering, not here.)
+
+    Given:   %r : f32[1,4,4,8] @NHWC = reshape(%h : f32[1,4,4,8] @NHWC);  %y = relu(%r)
+    Result:  %y = relu(%h)
+    """
+    changed = False
+    for node in graph.nodes():
+        if _is_no_op(graph, node) and _drop(graph, node):
+            changed = True
+    graph.erase_unused_values()
+    return changed
+
+
+def _is_no_op(graph, node):
+    if node.op == "identity":
+        return True
+    if not node.inputs or len(node.outputs) != 1:
+        return False
+    x, y = graph.value(node.inputs[0]), graph.value(node.outputs[0])
+    if x.is_const or x.shape != y.shape or x.layout != y.layout:
+        return False
+    if node.op in ("reshape", "flatten"):
+        return True
+    if node.op == "transpose":
+        return list(node.attrs["perm"]) == list(range(len(x.shape)))
+    if node.op == "affine":
+        offset, scale, shift = (graph.value(n).data for n in node.inputs[1:])
+        return not np.any(offset) and np.all(scale == 1) and not np.any(shift)
+    return False
+
+
+def _drop(graph, node):
+    source, result = node.inputs[0], node.outputs[0]
+    if result in graph.outputs and (source in graph.inputs or source in graph.outputs
+                                    or graph.value(source).is_const):
+        return False            # the graph's output would vanish into an input or another output
+    graph.erase(node)
+    if result in graph.outputs:
+        del graph.values[result]
+        graph.rename_value(source, result)   # outputs keep the names the user knows
+    else:
+        graph.replace_all_uses(result, source)
+    return True
