@@ -48,7 +48,7 @@ def _fold(graph, bn):
     o_axis = L.axes(kernel.layout).index("O")
     shape = [1] * kernel.data.ndim
     shape[o_axis] = -1
-    new_kernel = (kernel.data.astype(np.float64) * scale.reshape(shape)).astype(np.float32)
+    new_kernel = _scaled(kernel.data, scale.reshape(shape))
     bias = graph.value(layer.inputs[2]).data.astype(np.float64) if len(layer.inputs) > 2 else 0.0
     new_bias = ((bias - mean) * scale + beta).astype(np.float32)
     replace_const(graph, layer, 1, new_kernel, kernel.layout, NAME)
@@ -58,3 +58,18 @@ def _fold(graph, bn):
         graph.set_inputs(layer, layer.inputs + [graph.const(f"{layer.outputs[0]}.bias", new_bias, "C").name])
     absorb_consumer(graph, layer, bn, NAME)
     return True
+
+
+CHUNK_VALUES = 1 << 20
+
+
+def _scaled(kernel, scale):
+    """float32(kernel * scale), computed in float64 a slab at a time: a whole float64 copy
+    of a large kernel would double the compile's peak memory."""
+    out = np.empty(kernel.shape, np.float32)
+    rows = max(1, CHUNK_VALUES // max(1, kernel[0].size))
+    for start in range(0, kernel.shape[0], rows):
+        part = slice(start, start + rows)
+        factor = scale[part] if scale.shape[0] > 1 else scale
+        out[part] = kernel[part].astype(np.float64) * factor
+    return out
