@@ -4,15 +4,11 @@ runs any runner on irc/js/kerasjs_runner.js (e.g. Keras.js 0.3.0's, irc/targets/
 Tensors cross the process boundary as raw little-endian float32 files in a temp dir.
 """
 
-import json
-import re
-import subprocess
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from irc.errors import IrcError
+from irc.node_bridge import read_response, read_tensors, run_node, write_requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNNER = REPO_ROOT / "irc" / "js" / "run_kerasjs.js"
@@ -43,47 +39,15 @@ def run_in_node(runner, package_dir, model_files, inputs_list, all_layers=False,
     if not inputs_list:
         return []
     with tempfile.TemporaryDirectory(prefix="irc-kerasjs-") as tmp:
-        request_dirs = [Path(tmp) / f"run_{i}" for i in range(len(inputs_list))]
-        for request_dir, inputs in zip(request_dirs, inputs_list):
-            request_dir.mkdir()
-            _write_request(request_dir, inputs, all_layers)
-        _run_node(runner, [Path(f) for f in model_files], request_dirs, what or model_files[0])
-        return [_read_response(request_dir) for request_dir in request_dirs]
+        request_dirs = write_requests(tmp, inputs_list, all_layers=all_layers)
+        run_node(runner, [*model_files, *request_dirs], f"Keras.js failed on {what or model_files[0]}")
+        return [_result(request_dir) for request_dir in request_dirs]
 
 
-def _write_request(request_dir, inputs, all_layers):
-    specs = []
-    for index, (name, array) in enumerate(inputs.items()):
-        array = np.ascontiguousarray(array, dtype="<f4")
-        file = f"input_{index}.f32"
-        array.tofile(request_dir / file)
-        specs.append({"name": name, "shape": list(array.shape), "file": file})
-    request = {"inputs": specs, "all_layers": all_layers}
-    (request_dir / "request.json").write_text(json.dumps(request))
-
-
-def _run_node(runner, model_files, request_dirs, what):
-    try:
-        proc = subprocess.run(["node", str(runner), *map(str, model_files), *map(str, request_dirs)],
-                              capture_output=True, text=True)
-    except FileNotFoundError:
-        raise IrcError("`node` was not found; install Node.js 20 and run `make setup`") from None
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
-        # Node itself may warn first; the runner's own one-line message comes last.
-        message = re.sub(rf"^{re.escape(Path(runner).stem)}: ", "", lines[-1])
-        raise IrcError(f"Keras.js failed on {what}: {message}")
-
-
-def _read_response(request_dir):
-    response = json.loads((request_dir / "response.json").read_text())
+def _result(request_dir):
+    response = read_response(request_dir)
     return {
-        "outputs": _read_tensors(request_dir, response["outputs"]),
-        "layers": _read_tensors(request_dir, response["layers"]),
+        "outputs": read_tensors(request_dir, response["outputs"]),
+        "layers": read_tensors(request_dir, response["layers"]),
         "timing_ms": response["timing_ms"],
     }
-
-
-def _read_tensors(request_dir, specs):
-    return {spec["name"]: np.fromfile(request_dir / spec["file"], dtype="<f4").reshape(spec["shape"])
-            for spec in specs}

@@ -1,6 +1,7 @@
 import numpy as np
 
 from passes.registry import register_pass
+from passes.util import bypass
 
 NAME = "drop-no-op"
 
@@ -17,7 +18,7 @@ def drop_no_op(graph):
     """
     changed = False
     for node in graph.nodes():
-        if _is_no_op(graph, node) and _drop(graph, node):
+        if _is_no_op(graph, node) and bypass(graph, node):
             changed = True
     graph.erase_unused_values()
     return changed
@@ -39,17 +40,3 @@ def _is_no_op(graph, node):
         offset, scale, shift = (graph.value(n).data for n in node.inputs[1:])
         return not np.any(offset) and np.all(scale == 1) and not np.any(shift)
     return False
-
-
-def _drop(graph, node):
-    source, result = node.inputs[0], node.outputs[0]
-    if result in graph.outputs and (source in graph.inputs or source in graph.outputs
-                                    or graph.value(source).is_const):
-        return False            # the graph's output would vanish into an input or another output
-    graph.erase(node)
-    if result in graph.outputs:
-        del graph.values[result]
-        graph.rename_value(source, result)   # outputs keep the names the user knows
-    else:
-        graph.replace_all_uses(result, source)
-    return True

@@ -1,4 +1,5 @@
 from passes.registry import register_pass
+from passes.util import bypass
 
 
 @register_pass("remove-identity")
@@ -10,18 +11,7 @@ def remove_identity(graph):
     """
     changed = False
     for node in graph.nodes():
-        if node.op != "identity":
-            continue
-        source, result = node.inputs[0], node.outputs[0]
-        if result in graph.outputs and (source in graph.inputs or source in graph.outputs
-                                        or graph.value(source).is_const):
-            continue            # the graph's output would vanish into an input or another output
-        graph.erase(node)
-        if result in graph.outputs:
-            del graph.values[result]
-            graph.rename_value(source, result)   # outputs keep the names the user knows
-        else:
-            graph.replace_all_uses(result, source)
-        changed = True
+        if node.op == "identity" and bypass(graph, node):
+            changed = True
     graph.erase_unused_values()
     return changed

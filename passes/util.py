@@ -80,3 +80,20 @@ def absorb_consumer(graph, layer, consumer, pass_name):
     del graph.values[own]
     graph.set_outputs(layer, [result])
     layer.last_pass = pass_name
+
+
+def bypass(graph, node):
+    """Remove a node whose result equals its first input; readers read the input instead.
+    A graph output keeps its name (the input takes it). -> False, and nothing changes,
+    when the output would have to become a graph input, another output or a constant."""
+    source, result = node.inputs[0], node.outputs[0]
+    if result in graph.outputs and (source in graph.inputs or source in graph.outputs
+                                    or graph.value(source).is_const):
+        return False
+    graph.erase(node)
+    if result in graph.outputs:
+        del graph.values[result]
+        graph.rename_value(source, result)
+    else:
+        graph.replace_all_uses(result, source)
+    return True

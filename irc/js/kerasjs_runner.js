@@ -12,8 +12,8 @@
 // On error: one line on stderr, exit status 1.
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
+const { readRequest, writeTensors, writeResponse, fail } = require('./node_bridge');
 const { performance } = require('perf_hooks');
 
 const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
@@ -39,17 +39,6 @@ async function ready(model, strict = false) {
   const logged = consoleNoise.slice(noiseBefore).find((line) => /Error/.test(line));
   if (error || (strict && logged)) throw new Error(logged || error.message);
   return model;
-}
-
-function readRequest(dir) {
-  const request = JSON.parse(fs.readFileSync(path.join(dir, 'request.json'), 'utf8'));
-  const inputs = {};
-  for (const spec of request.inputs) {
-    const bytes = fs.readFileSync(path.join(dir, spec.file));
-    // Copy into a fresh, aligned buffer: Float32Array views need 4-byte alignment.
-    inputs[spec.name] = { shape: spec.shape, data: new Float32Array(new Uint8Array(bytes).buffer) };
-  }
-  return { inputs, allLayers: Boolean(request.all_layers) };
 }
 
 function checkInputs(model, runtime, inputs) {
@@ -95,14 +84,6 @@ function recordLayerOutputs(model, recorded) {
   });
 }
 
-function writeTensors(dir, prefix, entries) {
-  return entries.map(([name, { shape, data }]) => {
-    const file = `${prefix}_${name}.f32`;
-    fs.writeFileSync(path.join(dir, file), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    return { name, shape, file };
-  });
-}
-
 async function runOne(model, runtime, dir, inputs, recorded) {
   checkInputs(model, runtime, inputs);
   const feed = {};
@@ -119,7 +100,7 @@ async function runOne(model, runtime, dir, inputs, recorded) {
     layers: writeTensors(dir, 'layer', [...recorded.entries()]),
     timing_ms: timingMs,
   };
-  fs.writeFileSync(path.join(dir, 'response.json'), JSON.stringify(response));
+  writeResponse(dir, response);
 }
 
 async function run(runtime, modelFiles, dirs) {
@@ -128,7 +109,8 @@ async function run(runtime, modelFiles, dirs) {
   const recorded = new Map();
   let recording = false;
   for (const dir of dirs) {
-    const { inputs, allLayers } = readRequest(dir);
+    const { inputs, request } = readRequest(dir);
+    const allLayers = Boolean(request.all_layers);
     if (allLayers && !recording) {
       recordLayerOutputs(model, recorded);
       recording = true;
@@ -144,10 +126,6 @@ async function run(runtime, modelFiles, dirs) {
 // outputShape(model, layer name)}.
 function main(runtime) {
   const tool = path.basename(process.argv[1], '.js');
-  const fail = (message) => {
-    process.stderr.write(`${tool}: ${String(message).split('\n')[0]}\n`);
-    process.exit(1);
-  };
   const args = process.argv.slice(2);
   const count = runtime.modelFiles.length;
   if (args.length < count + 1) {

@@ -20,6 +20,7 @@
 const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
+const { readRequest, writeTensors, writeResponse, fail } = require('./node_bridge');
 
 const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
 
@@ -47,17 +48,6 @@ async function loadModel(tf, modelJson) {
   return tf.loadLayersModel(handler, { strict: true });
 }
 
-function readRequest(dir) {
-  const request = JSON.parse(fs.readFileSync(path.join(dir, 'request.json'), 'utf8'));
-  const inputs = {};
-  for (const spec of request.inputs) {
-    const bytes = fs.readFileSync(path.join(dir, spec.file));
-    // A fresh, aligned buffer: Float32Array views need 4-byte alignment.
-    inputs[spec.name] = { shape: spec.shape, data: new Float32Array(new Uint8Array(bytes).buffer) };
-  }
-  return inputs;
-}
-
 function feedTensors(tf, model, inputs) {
   return model.inputLayers.map((layer, i) => {
     const name = model.inputNames[i];
@@ -72,35 +62,23 @@ function feedTensors(tf, model, inputs) {
   });
 }
 
-function writeRaw(dir, file, data) {
-  fs.writeFileSync(path.join(dir, file), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-}
-
 function dumpWeights(model, dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  const specs = model.weights.map((variable, i) => {
-    const file = `weight_${i}.f32`;
-    writeRaw(dir, file, variable.read().dataSync());
-    return { name: variable.originalName, shape: variable.shape, file };
-  });
+  const specs = writeTensors(dir, 'weight', model.weights.map(
+    (variable) => [variable.originalName, { shape: variable.shape, data: variable.read().dataSync() }]));
   fs.writeFileSync(path.join(dir, 'weights.json'), JSON.stringify(specs));
 }
 
 async function runOne(tf, model, dir) {
-  const feeds = feedTensors(tf, model, readRequest(dir));
+  const feeds = feedTensors(tf, model, readRequest(dir).inputs);
   const start = performance.now();
   let outputs = model.predict(feeds.length === 1 ? feeds[0] : feeds);
   outputs = Array.isArray(outputs) ? outputs : [outputs];
   const data = outputs.map((tensor) => tensor.dataSync());   // waits for the backend
   const timingMs = performance.now() - start;
-  const specs = outputs.map((tensor, i) => {
-    const file = `output_${i}.f32`;
-    writeRaw(dir, file, data[i]);
-    return { name: model.outputNames[i], shape: tensor.shape.slice(1), file };
-  });
+  const specs = writeTensors(dir, 'output', outputs.map(
+    (tensor, i) => [model.outputNames[i], { shape: tensor.shape.slice(1), data: data[i] }]));
   tf.dispose([...feeds, ...outputs]);
-  fs.writeFileSync(path.join(dir, 'response.json'),
-                   JSON.stringify({ outputs: specs, backend: tf.getBackend(), timing_ms: timingMs }));
+  writeResponse(dir, { outputs: specs, backend: tf.getBackend(), timing_ms: timingMs });
 }
 
 async function run(modelJson, backend, weightsDir, dirs) {
@@ -115,11 +93,6 @@ async function run(modelJson, backend, weightsDir, dirs) {
   }
   if (weightsDir) dumpWeights(model, weightsDir);
   for (const dir of dirs) await runOne(tf, model, dir);
-}
-
-function fail(message) {
-  process.stderr.write(`run_tfjs: ${String(message).split('\n')[0]}\n`);
-  process.exit(1);
 }
 
 function main(argv) {
