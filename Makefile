@@ -6,19 +6,26 @@ ARGS    ?=
 
 .PHONY: setup compile test bench clean
 
-setup: .venv/.irc-setup node_modules/.irc-setup
+setup: .venv/.irc-setup node_modules/.irc-setup /usr/bin/chromium
+
+# The browser tests drive Debian's chromium with playwright-core (Playwright's own browser
+# download does not work on these machines).
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo -E) apt-get install -y -q chromium
 
 # Chainer 7.8.1 is an sdist whose setup.py imports pkg_resources and distutils: it is built
 # without isolation, against the venv's setuptools<70 (kept there: chainer needs it at import).
 # torch 2.13.0 (the CPU wheel on this machine's disk; any other spec downloads a CUDA build)
 # asks setuptools>=77 in its metadata but does not import it to run or export: it goes in
-# last, with --no-deps, and its real runtime deps are pinned in requirements.txt.
-.venv/.irc-setup: requirements.txt requirements-torch.txt pyproject.toml
+# last, with --no-deps, and its real runtime deps are pinned in requirements.txt (so does
+# onnx2keras, the peer converter `make bench` measures, which names `tensorflow`, not -cpu).
+.venv/.irc-setup: requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --disable-pip-version-check "setuptools<70" wheel numpy==1.26.4
 	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation chainer==7.8.1
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-torch.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -c "import chainer, torch, onnxscript"
 	touch $@
