@@ -67,6 +67,11 @@ def _parser():
     r.add_argument("--output", required=True, help="where to write the output .npy (source layout)")
     r.add_argument("--target", help="which of the compiled targets to run (default: the first)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    s = sub.add_parser("serve", help="serve a compile output's demo page on 127.0.0.1")
+    s.add_argument("out_dir", help="a directory written by irc compile (with index.html)")
+    s.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0: any free port)")
+    s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -139,11 +144,17 @@ def _run(args):
     return 0
 
 
+def _serve(args):
+    from irc.serve import serve
+    serve(Path(args.out_dir), args.port)
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         _load_plugins(args)
-        return {"compile": _compile, "dump": _dump, "check": _check, "run": _run}[args.command](args)
+        return {"compile": _compile, "dump": _dump, "check": _check, "run": _run, "serve": _serve}[args.command](args)
     except IrcError as exc:
         if args.debug:
             raise

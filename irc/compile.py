@@ -16,6 +16,7 @@ from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from irc.lower.lower import lower
 from irc.manifest import MANIFEST, build_manifest, write_manifest
+from irc.page import write_page
 from irc.report import write_report
 from irc.quantize import Quantization
 from irc.source import load_source
@@ -59,6 +60,7 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
         files = {t.name: _emit(t, model, staging, quantization) for t in targets}
         fidelity = [probe.measure(model, t, staging, reference) for t in targets] if reference else []
         write_manifest(build_manifest(model, source, files), staging / MANIFEST)
+        write_page(staging, [t.name for t in targets])
         write_report(staging / "report.md", model, source, pass_log, fidelity, quantization,
                      time.perf_counter() - started)
     return model, fidelity

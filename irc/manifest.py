@@ -6,10 +6,24 @@ import irc
 
 MANIFEST = "manifest.json"
 
+# The values an output ending in these activations can take; the demo page maps them onto
+# pixels (a tanh generator's [-1, 1] is not a sigmoid's [0, 1]).
+ACTIVATION_RANGES = {"sigmoid": [0, 1], "hard_sigmoid": [0, 1], "softmax": [0, 1],
+                     "tanh": [-1, 1], "softsign": [-1, 1]}
+_VALUE_PRESERVING = {"Reshape", "Flatten", "Permute", "Cropping2D", "UpSampling2D"}
+
 
 def tensor_entry(spec):
     return {"name": spec.layer, "source_name": spec.source_name, "shape": list(spec.shape),
             "source_shape": list(spec.source_shape), "perm": list(spec.perm)}
+
+
+def value_range(model, layer_name):
+    """[low, high] of the output of layer_name when its activation bounds it, else None."""
+    layer = model.layer(layer_name)
+    while layer.class_name in _VALUE_PRESERVING and len(layer.inbound) == 1:
+        layer = model.layer(layer.inbound[0])
+    return ACTIVATION_RANGES.get(layer.config.get("activation"))
 
 
 def build_manifest(model, source, files):
@@ -17,7 +31,7 @@ def build_manifest(model, source, files):
         "irc_version": irc.__version__,
         "source": {"path": source.path.name, "framework": source.framework, "sha256": source.sha256},
         "inputs": [tensor_entry(s) for s in model.inputs],
-        "outputs": [tensor_entry(s) for s in model.outputs],
+        "outputs": [dict(tensor_entry(s), value_range=value_range(model, s.layer)) for s in model.outputs],
         "targets": files,
         "layers": {layer.name: layer.source for layer in model.layers},
         "note": "runtime = source.transpose(perm); shapes include the batch axis, which "

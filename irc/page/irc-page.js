@@ -1,0 +1,114 @@
+// The demo page's core: reads manifest.json, loads the kerasjs target in Keras.js 1.0 (GPU
+// mode when the browser has WebGL2, unless ?gpu=0), runs it, and hands the manifest to the
+// first page kind that accepts it (irc-generator.js, then irc-generic.js).
+//
+// window.irc, for tests and the console:
+//   await irc.ready           -> {kind: "generator" | "generic", gpu, loadMs} once the first
+//                                results are drawn (rejects with the error the page shows)
+//   await irc.run(feeds)      -> {outputs: {output layer: Float32Array}, ms}; feeds are
+//                                {input layer: flat data in the runtime (channels-last) layout,
+//                                without the batch axis}, as manifest.json describes them
+//   irc.stats                 -> {loadMs, modelMs, gpu, inferMs}
+"use strict";
+
+(function () {
+  const params = new URLSearchParams(location.search);
+  const irc = (window.irc = { params, pages: [], stats: {} });
+
+  irc.$ = (id) => document.getElementById(id);
+  irc.sampleShape = (entry) => entry.shape.slice(1);        // Keras.js takes no batch axis
+  irc.size = (shape) => shape.reduce((a, b) => a * b, 1);
+
+  irc.setStatus = (text, isError = false) => {
+    const status = irc.$("status");
+    status.textContent = text;
+    status.classList.toggle("error", isError);
+  };
+
+  irc.showInference = (ms) => {
+    irc.stats.inferMs = ms;
+    irc.$("infer-ms").textContent = ms.toFixed(1);
+  };
+
+  function gpuRequest() {
+    const asked = params.get("gpu");                // "0": CPU, "1" or absent: GPU if possible
+    const gpu = asked !== "0" && KerasJS.GPU_SUPPORT;
+    const reason = asked === "0" ? "CPU (?gpu=0)" : "CPU (no WebGL2 in this browser)";
+    return { gpu, label: gpu ? "GPU (WebGL2)" : reason };
+  }
+
+  async function fetchManifest() {
+    const response = await fetch("manifest.json");
+    if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status}; serve OUT with \`irc serve OUT\``);
+    return response.json();
+  }
+
+  async function loadModel(manifest, gpu) {
+    const target = manifest.targets.kerasjs;
+    if (!target) throw new Error("manifest.json lists no kerasjs target; compile with --target kerasjs");
+    const model = new KerasJS.Model({ filepath: target.files[0], gpu });
+    const progress = irc.$("progress");
+    // Downloading model.bin fills the bar to 90 %; building the layers (and, in GPU mode,
+    // compiling their shaders) the rest.
+    model.events.on("loadingProgress", (percent) => { progress.value = 0.9 * percent; });
+    model.events.on("initProgress", (percent) => { progress.value = 90 + 0.1 * percent; });
+    await model.ready();
+    return model;
+  }
+
+  // Keras.js runs one predict at a time and reuses its output buffers: queue the calls
+  // and copy the results.
+  let queue = Promise.resolve();
+  irc.run = (feeds) => {
+    const result = queue.then(() => runOnce(feeds));
+    queue = result.catch(() => {});
+    return result;
+  };
+  irc.predict = async (feeds) => (await irc.run(feeds)).outputs;
+
+  async function runOnce(feeds) {
+    const input = {};
+    for (const entry of irc.manifest.inputs) {
+      const size = irc.size(irc.sampleShape(entry));
+      const data = feeds[entry.name];
+      if (!data || data.length !== size) {
+        throw new Error(`input ${entry.name}: expected ${size} values (shape ${irc.sampleShape(entry)})`);
+      }
+      input[entry.name] = Float32Array.from(data);
+    }
+    const start = performance.now();
+    const result = await irc.model.predict(input);
+    const ms = performance.now() - start;
+    const outputs = {};
+    for (const entry of irc.manifest.outputs) outputs[entry.name] = Float32Array.from(result[entry.name]);
+    return { outputs, ms };
+  }
+
+  const domReady = () => new Promise((resolve) => {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
+    else resolve();
+  });
+
+  async function start() {
+    await domReady();                        // the page kinds' scripts have registered by now
+    const manifest = (irc.manifest = await fetchManifest());
+    irc.$("title").textContent = `${manifest.source.path} (${manifest.source.framework})`;
+    const { gpu, label } = gpuRequest();
+    const modelStart = performance.now();
+    irc.model = await loadModel(manifest, gpu);
+    Object.assign(irc.stats, { gpu: irc.model.gpu, modelMs: performance.now() - modelStart });
+    irc.stats.loadMs = performance.now();    // since navigation started: page, bundle and model
+    irc.$("load-ms").textContent = `${irc.stats.loadMs.toFixed(0)} (model ${irc.stats.modelMs.toFixed(0)})`;
+    irc.$("mode").textContent = label;
+    const page = irc.pages.find((candidate) => candidate.matches(manifest));
+    irc.kind = page.kind;
+    await page.start(manifest);
+    irc.setStatus(`Ready: ${page.kind} page.`);
+    return { kind: page.kind, gpu: irc.stats.gpu, loadMs: irc.stats.loadMs };
+  }
+
+  irc.ready = start().catch((err) => {
+    irc.setStatus(`Error: ${err.message}`, true);
+    throw err;
+  });
+})();
