@@ -1,0 +1,224 @@
+"""Benchmark: what a compiled model costs at run time, side by side, in one run.
+
+For each model (DCGAN generators ch=512 and ch=1024, ResNet-50 on 64x64 images; all Chainer,
+random weights), from the ONNX irc's front end exports (bench_models.py):
+  - conversion: irc compile (optimized and --no-optimize) vs onnx2keras 0.0.25 (Keras 3,
+    change_ordering=True), each in a fresh Python; where onnx2keras fails, where and why;
+  - latency: Keras.js (irc's optimized and naive lowering), TF.js (irc's tfjs target, wasm and
+    cpu backends) and onnxruntime-web (wasm, the source ONNX) under Node (js/node_bench.js)
+    and in headless Chromium (js/browser_bench.js on bench.html; Keras.js also on the GPU,
+    WebGL2 on SwiftShader): one warm-up run, then the median of N runs (N in the table);
+  - load time and bytes of each runtime's files and the model's;
+  - every runtime's output against onnxruntime-web's under Node (max abs difference).
+Writes build/bench/bench.md and bench.png and prints the table. Run: make bench.
+One thread everywhere (the machine has two cores): onnxruntime-web numThreads=1, TF.js wasm
+unthreaded (the page is not cross-origin isolated), Keras.js is single-threaded JavaScript.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks import bench_models, bench_report  # noqa: E402
+
+JS = Path(__file__).resolve().parent / "js"
+OUT = ROOT / "build" / "bench"
+# (environment, runtime, backend, lowering): what each model is timed in.
+CONFIGS = [
+    ("node", "kerasjs", "cpu", "optimized"),
+    ("node", "kerasjs", "cpu", "naive"),
+    ("node", "tfjs", "wasm", "optimized"),
+    ("node", "tfjs", "cpu", "optimized"),
+    ("node", "ort", "wasm", None),
+    ("chromium", "kerasjs", "cpu", "optimized"),
+    ("chromium", "kerasjs", "cpu", "naive"),
+    ("chromium", "kerasjs", "gpu", "optimized"),
+    ("chromium", "kerasjs", "gpu", "naive"),
+    ("chromium", "tfjs", "wasm", "optimized"),
+    ("chromium", "ort", "wasm", None),
+]
+
+
+def compile_all(model_dir):
+    """irc's Keras.js files (optimized and naive lowering) and tfjs target, onnx2keras's try.
+    -> {converter label: timings or error}."""
+    onnx_file = model_dir / "source.onnx"
+    return {
+        "irc (optimized)": bench_models.compile_irc(onnx_file, model_dir / "optimized"),
+        "irc --no-optimize": bench_models.compile_irc(onnx_file, model_dir / "naive", optimize=False),
+        "irc --target tfjs": bench_models.compile_irc(onnx_file, model_dir / "tfjs", target="tfjs"),
+        "onnx2keras": bench_models.compile_onnx2keras(onnx_file, model_dir / "input.npy",
+                                                      model_dir / "onnx2keras_output.npy"),
+    }
+
+
+def compiled_dir(model_dir, config):
+    """Where irc wrote the files a config runs (runtime "tfjs": the tfjs target's output)."""
+    return model_dir / ("tfjs" if config[1] == "tfjs" else config[3])
+
+
+def model_file(model_dir, config):
+    if config[1] == "ort":
+        return model_dir / "source.onnx"
+    if config[1] == "tfjs":
+        return compiled_dir(model_dir, config) / "tfjs" / "model.json"
+    return compiled_dir(model_dir, config) / "model.bin"
+
+
+def manifest_tensors(model_dir, config):
+    """-> (input spec, output spec) of the manifest beside the files a config runs (each
+    lowering names its layers); ort-web runs the source ONNX, which any manifest describes."""
+    manifest_dir = compiled_dir(model_dir, config) if config[3] else model_dir / "optimized"
+    manifest = json.loads((manifest_dir / "manifest.json").read_text())
+    (x_spec,), (y_spec,) = manifest["inputs"], manifest["outputs"]
+    return x_spec, y_spec
+
+
+def job(model_dir, config, runs):
+    """A runtimes.js job; its input in the runtime's layout (the manifest's perm), model a path."""
+    _, runtime, backend, _ = config
+    x_spec, y_spec = manifest_tensors(model_dir, config)
+    x = np.load(model_dir / "input.npy")
+    if runtime == "ort":
+        name, shape, data, output = x_spec["source_name"], x_spec["source_shape"], x, y_spec["source_name"]
+    else:
+        name, shape, output = x_spec["name"], x_spec["shape"], y_spec["name"]
+        data = x.transpose(x_spec["perm"])
+        if runtime == "kerasjs":
+            shape = shape[1:]                     # Keras.js runs one sample without the batch axis
+    return {"runtime": runtime, "backend": backend, "model": str(model_file(model_dir, config)),
+            "input": {"name": name, "shape": shape, "data": np.ascontiguousarray(data, np.float32)},
+            "output": output, "runs": runs}
+
+
+def source_layout(model_dir, config, output):
+    """A runtime's flat output -> the source model's layout (ort-web's is in it already)."""
+    _, y_spec = manifest_tensors(model_dir, config)
+    if config[1] == "ort":
+        return output.reshape(y_spec["source_shape"])
+    return output.reshape(y_spec["shape"]).transpose(np.argsort(y_spec["perm"]))
+
+
+def run_node(model_dir, config, runs, tmp):
+    spec = job(model_dir, config, runs)
+    x_file, job_file = tmp / "input.f32", tmp / "job.json"
+    spec["input"].pop("data").tofile(x_file)
+    spec["input"]["file"] = str(x_file)
+    spec.update(output_file=str(tmp / "output.f32"), result_file=str(tmp / "result.json"))
+    job_file.write_text(json.dumps(spec))
+    proc = subprocess.run(["node", str(JS / "node_bench.js"), str(job_file)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip() or f"exit status {proc.returncode}").splitlines()[-1]}
+    result = json.loads((tmp / "result.json").read_text())
+    result["output"] = np.fromfile(tmp / "output.f32", np.float32)
+    result["bytes"] = {"model": files_bytes(model_dir, config)}
+    return result
+
+
+def files_bytes(model_dir, config):
+    path = model_file(model_dir, config)
+    files = path.parent.iterdir() if config[1] == "tfjs" else [path]   # model.json and its shards
+    return sum(f.stat().st_size for f in files)
+
+
+def run_chromium(jobs, out, tmp):
+    """[(model_dir, config, runs)] -> results, all in one browser (fresh page per job)."""
+    server = serve_site(out, tmp / "site")
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        specs = []
+        for model_dir, config, runs in jobs:
+            spec = job(model_dir, config, runs)
+            spec["input"]["data"] = spec["input"]["data"].ravel().tolist()
+            spec["model"] = f"{base}/models/{Path(spec['model']).relative_to(out).as_posix()}"
+            specs.append(spec)
+        (tmp / "jobs.json").write_text(json.dumps(specs))
+        proc = subprocess.run(["node", str(JS / "browser_bench.js"), f"{base}/bench/bench.html",
+                               str(tmp / "jobs.json"), str(tmp / "results.json")], capture_output=True, text=True)
+        if proc.returncode != 0:
+            error = (proc.stderr.strip() or f"exit status {proc.returncode}").splitlines()[-1]
+            return [{"error": error}] * len(jobs)
+        results = json.loads((tmp / "results.json").read_text())
+    finally:
+        server.shutdown()
+    for result in results:
+        if "output" in result:
+            result["output"] = np.asarray(result["output"], np.float32)
+    return results
+
+
+def serve_site(out, site):
+    """Serve, on 127.0.0.1 at a free port with irc serve's handler (fixed MIME types, no
+    caching), a directory of links: /bench (this page), /node_modules and /models (out)."""
+    import functools
+    import threading
+    from irc import serve
+    site.mkdir()
+    for name, target in (("bench", JS.parent), ("node_modules", ROOT / "node_modules"), ("models", out)):
+        (site / name).symlink_to(target.resolve(), target_is_directory=True)
+
+    class QuietHandler(serve._Handler):
+        def log_message(self, *args):
+            pass
+
+    server = serve._Server((serve.HOST, 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def runs_for(model, config, runs):
+    """Fewer timed runs where a run takes seconds: Keras.js on SwiftShader's software WebGL."""
+    if config[2] == "gpu" and model != "gen512":
+        return max(1, runs // 3)
+    return runs
+
+
+def measure(models, runs, out):
+    rows, compiles = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        browser_jobs = []
+        for model in models:
+            model_dir = out / model
+            subprocess.run([sys.executable, str(Path(__file__).parent / "bench_models.py"), model, str(model_dir)],
+                           cwd=ROOT, check=True)
+            compiles[model] = compile_all(model_dir)
+            for config in CONFIGS:
+                row = {"model": model, "config": config, "runs": runs_for(model, config, runs)}
+                if config[0] == "node":
+                    row.update(run_node(model_dir, config, row["runs"], tmp))
+                else:
+                    browser_jobs.append((model_dir, config, row["runs"]))
+                rows.append(row)
+        browser_rows = [r for r in rows if r["config"][0] == "chromium"]
+        for row, result in zip(browser_rows, run_chromium(browser_jobs, out, tmp)):
+            row.update(result)
+    for row in rows:
+        if "output" in row:
+            row["output"] = source_layout(out / row["model"], row["config"], row["output"])
+    return rows, compiles
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="gen512,gen1024,resnet50",
+                        help=f"comma-separated, of {', '.join(bench_models.MODELS)}")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs after the warm-up (default 5)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rows, compiles = measure(args.models.split(","), args.runs, args.out)
+    text = bench_report.write(rows, compiles, args.out)
+    print(text)
+    return rows, compiles
+
+
+if __name__ == "__main__":
+    main()
