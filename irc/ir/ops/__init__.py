@@ -35,4 +35,4 @@ def op(name, infer, evaluate, layout="source", remap=None):
 
 
 # Each module registers its ops on import.
-from irc.ir.ops import concat, conv, dense, elementwise, pooling, resize, shape  # noqa: E402,F401
+from irc.ir.ops import concat, conv, dense, elementwise, interleave, pooling, resize, shape  # noqa: E402,F401
