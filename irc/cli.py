@@ -2,10 +2,18 @@
 `irc check` exits 1 when a stage is over tolerance."""
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from irc.errors import IrcError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too (argparse prints the whole usage first)."""
+
+    def error(self, message):
+        self.exit(2, f"irc: error: {message}; see {self.prog} --help\n")
 
 
 def _source_args(p):
@@ -21,12 +29,14 @@ def _source_args(p):
     p.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32")
     p.add_argument("--passes", action="append", default=[], metavar="FILE.py",
                    help="load user passes, ONNX op handlers or lowerings (repeatable)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="stop after this long, naming the line of user code that was running (default: no limit)")
     # Accepted before or after the subcommand; SUPPRESS keeps a subparser from resetting it.
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="irc", description="Compile trained networks for the browser.")
+    parser = _Parser(prog="irc", description="Compile trained networks for the browser.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -108,6 +118,10 @@ def _printer(print_after):
     if print_after is None:
         return None
     from irc.ir.dump import format_text
+    from passes.pipeline import default_pipeline
+    names = default_pipeline()
+    if print_after not in ["all", *names]:
+        raise IrcError(f"--print-after {print_after}: no such pass ({', '.join(['all', *names])})")
 
     def after_each(name, graph):
         if print_after in ("all", name):
@@ -150,15 +164,33 @@ def _serve(args):
     return 0
 
 
+def _time_limit(args):
+    from irc.user_code import time_limit
+    seconds = getattr(args, "timeout", None)
+    if seconds is not None and not 0 < seconds < float("inf"):
+        raise IrcError(f"--timeout {seconds:g}: expected a positive number of seconds")
+    return time_limit(seconds)
+
+
+def _one_line(text):
+    """Control characters from names in the message (newlines, terminal escapes) shown escaped."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 def main(argv=None):
+    from irc.user_code import TimeLimitExceeded, escape_message
     args = _parser().parse_args(argv)
     try:
-        _load_plugins(args)
-        return {"compile": _compile, "dump": _dump, "check": _check, "run": _run, "serve": _serve}[args.command](args)
-    except IrcError as exc:
+        with _time_limit(args):
+            _load_plugins(args)
+            return {"compile": _compile, "dump": _dump, "check": _check, "run": _run,
+                    "serve": _serve}[args.command](args)
+    except (IrcError, SystemExit, TimeLimitExceeded, MemoryError) as exc:
         if args.debug:
             raise
-        print(f"irc: error: {exc}", file=sys.stderr)
+        message = escape_message(exc) or (f"out of memory ({exc}); check --input-shape and the model's size"
+                                          if isinstance(exc, MemoryError) else str(exc))
+        print(f"irc: error: {_one_line(message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("irc: interrupted; nothing was written", file=sys.stderr)

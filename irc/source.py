@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from irc.errors import IrcError
+from irc.user_code import short
 
 
 @dataclass
@@ -129,7 +130,10 @@ def _from_onnx(path, input_shape):
     try:
         proto = onnx.load(str(path))
     except Exception as exc:    # protobuf raises several unrelated types on bad bytes
-        raise IrcError(f"{path}: not a readable ONNX model ({type(exc).__name__})") from None
+        raise IrcError(f"{path}: not a readable ONNX model ({type(exc).__name__}: {short(exc)})") from None
+    if not proto.graph.output:
+        raise IrcError(f"{path}: holds no ONNX graph outputs (an empty file, or not an ONNX model); "
+                       "export the model again")
     inputs = [i.name for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
     overrides = {inputs[0]: tuple(input_shape)} if input_shape and inputs else {}
     return SourceModel(path, "onnx", file_sha256(path), proto, None, overrides)

@@ -13,6 +13,7 @@ import sys
 import threading
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from irc.errors import IrcError
 from irc.frontend.tensor_names import rename_tensors, unique
+from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
 from irc.user_code import load_class, short
 
 @dataclass
@@ -32,8 +34,8 @@ class Probe:
 DEFAULT_ARCH = Path(__file__).resolve().parents[2] / "examples" / "dcgan" / "net.py"
 
 
-def npz_shapes(path):
-    """{parameter name: shape} read from the .npy headers only: no weight is loaded twice."""
+def npz_headers(path):
+    """{parameter name: (shape, dtype)} read from the .npy headers only: no weight is loaded twice."""
     path = Path(path)
     if not path.is_file():
         raise IrcError(f"{path}: no such file")
@@ -41,22 +43,33 @@ def npz_shapes(path):
         raise IrcError(f"{path}: not a readable .npz archive (not a zip file)")
     try:
         with zipfile.ZipFile(path) as archive:
-            return dict(_member_shape(path, archive, info) for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            return dict(_member_header(path, archive, info) for info in archive.infolist())
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise IrcError(f"{path}: not a readable .npz archive ({short(exc)})") from None
 
 
-def _member_shape(path, archive, info):
-    with archive.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(member)
+def _member_header(path, archive, info):
     name = info.filename.removesuffix(".npy")
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(member)
+        except ValueError as exc:
+            raise IrcError(f"{path}: {info.filename} is not a .npy array ({short(exc)}); "
+                           "save the weights with chainer.serializers.save_npz") from None
+        data_bytes = info.file_size - member.tell()
     if dtype.hasobject:
         raise IrcError(f"{path}: {name} holds pickled Python objects, which irc does not load; "
                        "save plain arrays with chainer.serializers.save_npz")
-    return name, tuple(shape)
+    # Checked before the architecture is built from these shapes: a tiny file must not
+    # make irc allocate whatever its headers claim.
+    promised = math.prod(shape) * dtype.itemsize
+    if promised > data_bytes:
+        raise IrcError(f"{path}: {name} is truncated (its header promises {promised} bytes of data, "
+                       f"the archive holds {data_bytes}); save it again")
+    return name, (tuple(shape), dtype)
 
 
 def load_weights(model, path):
@@ -65,13 +78,20 @@ def load_weights(model, path):
     try:
         with np.load(path, allow_pickle=False) as npz:
             NpzDeserializer(npz).load(model)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as exc:
         raise IrcError(f"{path}: cannot load its arrays into {type(model).__name__} ({short(exc)})") from None
 
 
 def load_arch_class(spec):
-    """'path/to/net.py:Generator' -> the class."""
-    return load_class(spec, f"--arch {spec}", "irc_arch")
+    """'path/to/net.py:Generator' -> the class, a chainer.Link."""
+    import chainer
+    cls = load_class(spec, f"--arch {spec}", "irc_arch")
+    name = str(spec).rpartition(":")[2]
+    if not isinstance(cls, type):
+        raise IrcError(f"--arch {spec}: {name} is a {type(cls).__name__}, not a chainer.Chain class")
+    if not issubclass(cls, chainer.Link):
+        raise IrcError(f"--arch {spec}: {name} is not a chainer.Chain subclass")
+    return cls
 
 
 def generator_args(shapes, npz_path):
@@ -102,6 +122,26 @@ def serialized(model):
     serializer = DictionarySerializer()
     serializer.save(model)
     return serializer.target
+
+
+def check_dtypes(model, dtypes, npz_path):
+    refuse_non_float(npz_path, dtypes, _model_dtypes(model), _is_float)
+
+
+def check_weights(model, dtypes, npz_path):
+    """Every floating-point parameter, as loaded, is finite (float64 values beyond the float32
+    range have become infinite by now); then a note on the arrays the load cast."""
+    for name, array in serialized(model).items():
+        refuse_nonfinite(f"{npz_path}: ", name, array)
+    note_casts(npz_path, dtypes, _model_dtypes(model), _is_float)
+
+
+def _model_dtypes(model):
+    return {k: np.asarray(v).dtype for k, v in serialized(model).items() if np.asarray(v).dtype != object}
+
+
+def _is_float(dtype):
+    return dtype.kind == "f"
 
 
 def check_params_fit(model, shapes, npz_path):
@@ -140,14 +180,18 @@ def import_chainer():
 
 def load_chainer_model(npz_path, arch=None, arch_args=None):
     import_chainer()
-    shapes = npz_shapes(npz_path)
+    headers = npz_headers(npz_path)
+    shapes = {name: shape for name, (shape, _) in headers.items()}
     spec = arch or f"{DEFAULT_ARCH}:Generator"
     cls = load_arch_class(spec)
     if arch_args is None:
         arch_args = generator_args(shapes, npz_path) if arch is None else {}
     model = build_model(cls, arch_args, spec)
     check_params_fit(model, shapes, npz_path)
+    dtypes = {name: dtype for name, (_, dtype) in headers.items()}
+    check_dtypes(model, dtypes, npz_path)
     load_weights(model, npz_path)
+    check_weights(model, dtypes, npz_path)
     return model
 
 

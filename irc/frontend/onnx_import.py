@@ -8,6 +8,7 @@ from onnx import numpy_helper
 
 from irc.errors import IrcError
 from irc.frontend.constant_nodes import fold_if_constant
+from irc.frontend.weight_checks import refuse_nonfinite
 from irc.ir.graph import Graph, Node, Value
 from irc.ir.layout import SOURCE_ACTIVATION
 from irc.ir.ops import OPS
@@ -50,13 +51,18 @@ class ImportContext:
         key = (name, layout)
         if key not in self._const_values:
             array = np.asarray(self.const_array(name), dtype=np.float32)
+            self.check_finite(name, array)
             self._const_values[key] = self.graph.const(name, array, layout).name
         return self._const_values[key]
+
+    def check_finite(self, name, array):
+        refuse_nonfinite(f"{self.where()}weight ", name, array)
 
     # ---- activations ------------------------------------------------------------
     def value(self, name):
         if name not in self.graph.values:
-            raise self.error(f"input {name} is not produced by any earlier node")
+            raise self.error(f"input {name} is not produced by any earlier node (the graph has a cycle, "
+                             "is not sorted topologically or names a missing tensor)")
         return self.graph.value(name)
 
     def emit(self, op, inputs, attrs=None, outputs=None, label=""):
@@ -65,8 +71,9 @@ class ImportContext:
         node = Node(onnx_node.name or outputs[0], op, list(inputs), list(outputs), attrs or {},
                     origin=f"{onnx_node.op_type}:{onnx_node.name}" if onnx_node.name else onnx_node.op_type,
                     label=label or outputs[0])
+        values = [self.value(i) for i in inputs]
         try:
-            inferred = OPS[op].infer(node, [self.graph.value(i) for i in inputs])
+            inferred = OPS[op].infer(node, values)
         except (ValueError, KeyError, IndexError) as exc:
             raise self.error(str(exc)) from None
         for name, (shape, layout) in zip(outputs, inferred):
@@ -74,9 +81,13 @@ class ImportContext:
         return self.graph.add_node(node)
 
     def error(self, message):
+        return IrcError(f"{self.where()}{message}")
+
+    def where(self):
+        """'model.onnx: node Conv_1 (Conv): ', the prefix of every message about this node."""
         n = self.onnx_node
-        where = f"node {n.name or n.output[0]} ({n.op_type})" if n is not None else "graph"
-        return IrcError(f"{self.source}: {where}: {message}")
+        node = f"node {n.name or n.output[0]} ({n.op_type})" if n is not None else "graph"
+        return f"{self.source}: {node}: "
 
 
 def import_onnx(model, source="model.onnx", input_shapes=None, weights=None):

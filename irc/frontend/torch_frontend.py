@@ -32,6 +32,7 @@ from irc.user_code import short
 from irc.errors import IrcError
 from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.chainer_frontend import Probe
+from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
 
 EXPORTERS = ("torchscript", "dynamo")
 DEFAULT_EXPORTER = "torchscript"
@@ -106,7 +107,8 @@ def _load_failure(exc):
     if found:
         return (f"holds a pickled Python object ({found.group(1)}), which irc does not load "
                 "(torch.load with weights_only=True); save the state dict: torch.save(model.state_dict(), path)")
-    if "Weights only load failed" in text or "PytorchStreamReader" in text or isinstance(exc, EOFError):
+    # Not a zip: torch.load falls back to its legacy pickle format and fails on any other bytes.
+    if "Weights only load failed" in text or "PytorchStreamReader" in text or isinstance(exc, (EOFError, KeyError)):
         return "not a PyTorch weights file (torch.save of a state dict)"
     return f"cannot be read by torch.load ({type(exc).__name__}: {short(exc)})"
 
@@ -130,12 +132,36 @@ def load_torch_model(spec, weights=None, arch_args=None):
     if weights is not None:
         state = load_state_dict(weights)
         check_state_dict_fits(model, state, weights)
+        check_dtypes(model, state, weights)
         try:
             model.load_state_dict(state, strict=False)
         except Exception as exc:
             raise IrcError(f"{weights}: loading it into {type(model).__name__} failed: "
                            f"{type(exc).__name__}: {short(exc)}") from None
+        check_finite(model, state, weights)
     return model.eval()
+
+
+def check_dtypes(model, state, weights_path):
+    """Integer tensors where the model has floating-point ones are refused (other float
+    precisions are cast by load_state_dict, and check_finite notes it)."""
+    refuse_non_float(weights_path, _dtypes(state), _dtypes(model.state_dict()), _is_float)
+
+
+def _dtypes(state):
+    return {k: v.dtype for k, v in state.items()}
+
+
+def _is_float(dtype):
+    return dtype.is_floating_point
+
+
+def check_finite(model, state, weights_path):
+    """The loaded values (after any cast to the model's precision) are finite."""
+    for name, tensor in model.state_dict().items():
+        if name in state and tensor.is_floating_point():
+            refuse_nonfinite(f"{weights_path}: ", name, tensor.detach().float().numpy())
+    note_casts(weights_path, _dtypes(state), _dtypes(model.state_dict()), _is_float)
 
 
 def load_torchscript(path):

@@ -223,6 +223,7 @@ def _operand_array(ctx, name, array, x):
     if array.ndim > len(x.shape):
         raise ctx.error(f"constant {name} {list(array.shape)} has a higher rank than the input {list(x.shape)}")
     array = array.reshape((1,) * (len(x.shape) - array.ndim) + array.shape)
+    ctx.check_finite(name, array)
     return ctx.graph.const(name, array, x.layout).name
 
 
