@@ -122,14 +122,16 @@ class _staging:
             self.path = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.irc-", dir=parent))
             self.path.chmod(0o755)          # mkdtemp makes it private; OUT is meant to be served
         except OSError as exc:
-            raise IrcError(f"{self.out_dir}: cannot create output directory ({exc.strerror})") from None
+            raise IrcError(f"{self.out_dir}: cannot create output directory ({exc.strerror}); "
+                           "choose another -o") from None
         return self.path
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             shutil.rmtree(self.path, ignore_errors=True)
             if isinstance(exc, OSError):
-                raise IrcError(f"{self.out_dir}: writing failed ({exc.strerror}); nothing was written") from None
+                raise IrcError(f"{self.out_dir}: writing failed ({exc.strerror}); nothing was written: "
+                               "free some space or choose another -o") from None
             return False
         self._replace_out_dir()
         return False

@@ -76,7 +76,9 @@ def load_weights(model, path):
     """Chainer's own load_npz allows pickles; read with allow_pickle=False instead."""
     from chainer.serializers import NpzDeserializer
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # A float64 value beyond float32's range becomes inf here, and check_weights names it:
+        # numpy's overflow warning would only add a second line.
+        with np.load(path, allow_pickle=False) as npz, np.errstate(over="ignore"):
             NpzDeserializer(npz).load(model)
     except (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as exc:
         raise IrcError(f"{path}: cannot load its arrays into {type(model).__name__} ({short(exc)})") from None

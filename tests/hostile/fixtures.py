@@ -1,7 +1,6 @@
 """Valid inputs the hostile cases start from, built once per session in one directory:
 a small Chainer DCGAN generator npz, a small ONNX model and a PyTorch module + state dict."""
 
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +49,6 @@ class Fixtures:
     def npz_params(self):
         with np.load(self.gen_npz, allow_pickle=False) as npz:
             return dict(npz)
-
-    def copy(self, fixture, dest):
-        shutil.copyfile(fixture, dest)
-        return dest
 
     def torch_state(self):
         import torch

@@ -3,19 +3,19 @@ nothing written and nothing existing touched."""
 
 import contextlib
 import io
-import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 
 from irc.cli import main
-from tests.hostile.cases import CASES, apply_limits, conv_relu_model, save_onnx
-from tests.hostile.fixtures import build_fixtures
+from tests.hostile.cases import CASES, apply_limits
+from tests.hostile.corpus import save_onnx
+from tests.hostile.fixtures import build_fixtures, conv_relu_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESS_TIMEOUT = 60
@@ -33,14 +33,18 @@ def snapshot(directory):
 
 
 def run_in_process(argv):
-    """-> (exit status, stderr, stdout)"""
+    """-> (exit status, stderr, stdout); a warning counts as a stderr line, as it would be one
+    from the command line."""
     err, out = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             code = main(argv)
         except SystemExit as exc:       # argparse exits on its own
             code = exc.code
-    return code, err.getvalue(), out.getvalue()
+    shown = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught)
+    return code, shown + err.getvalue(), out.getvalue()
 
 
 def run_in_child(argv, case):
@@ -93,3 +97,27 @@ def test_float64_weights_are_cast_with_a_note(fx, tmp_path):
                         r"were cast to float32\n", err), err
     error = re.search(r"kerasjs probe max abs error ([0-9.e+-]+) vs Chainer", out)
     assert error and float(error.group(1)) < 1e-4, out
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 64 KB tmpfs: a disk that really fills up (ENOSPC); skipped where mounting is not allowed."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-out", "forced-over-old-out"])
+def test_full_disk(fx, tiny_disk, existing):
+    out = tiny_disk / "out"
+    if existing:
+        out.mkdir()
+        (out / "keep.txt").write_text("mine")
+    before = snapshot(tiny_disk)
+    code, err, _ = run_in_process(["compile", str(fx.gen_npz), "-o", str(out), "--no-probe", "--force"])
+    assert code == 2 and err == (f"irc: error: {out}: writing failed (No space left on device); nothing was "
+                                 "written: free some space or choose another -o\n"), err
+    assert snapshot(tiny_disk) == before
