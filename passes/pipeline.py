@@ -4,7 +4,7 @@ from irc.errors import IrcError
 from irc.ir.verify import GraphInvalid, verify
 from passes import (arith_to_affine, decompose_activations, fuse_affine, grouped_conv,  # noqa: F401
                     batchnorm_params, cancel_transposes, conv_kernel, conv_padding,
-                    deconv_kernel, deconv_taps, deconv_padding, dense_kernel, drop_no_op, fold_batchnorm,
+                    deconv_kernel, deconv_padding, dense_kernel, drop_no_op, fold_batchnorm,
                     fold_constants, fuse_activation,
                     fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
                     pool_padding, remove_identity, to_channels_last)
@@ -35,15 +35,13 @@ DEFAULT_PIPELINE = [
     "pool-padding",              # after to-channels-last: its crop/pad ops go in front of NHWC pools
     "fuse-activation",           # after deconv-padding, which may move a deconv's bias behind a zero-pad (the
                                  # activation must follow it), and after every pass matching dense/conv results
-    "deconv-taps",               # after fold-batchnorm (final kernels) and fuse-activation (it moves the
-                                 # activation behind the weave); its conv2d are already padding=valid
     "drop-no-op",                # last: removes what the passes above left computing nothing
 ]
 
 # Optimisations only: the graph compiles and runs correctly without them (irc compile
 # --no-optimize skips them all, --disable-pass NAME one of them). Every other pass is
 # required to turn ONNX into what Keras.js runs, and cannot be disabled.
-OPTIMIZATIONS = ("fold-batchnorm", "fuse-activation", "deconv-taps", "drop-no-op")
+OPTIMIZATIONS = ("fold-batchnorm", "fuse-activation", "drop-no-op")
 
 
 def default_pipeline(optimize=True, disable=()):

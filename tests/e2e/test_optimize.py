@@ -35,16 +35,11 @@ def gen64(tmp_path_factory):
     return gen, tmp
 
 
-def test_optimized_generator_has_no_batch_norm_and_splits_small_deconvolutions(gen64):
-    """dc1 (4x4 input) and dc2 (8x8) become 16 1x1 convolutions each, woven back; dc3 (16x16)
-    and dc4 (stride 1) stay Conv2DTranspose; the relu of a split layer follows its weave."""
+def test_optimized_generator_has_no_batch_norm_or_activation_layers(gen64):
     _, tmp = gen64
-    got = layers(tmp / "opt")
-    assert got[:4] == ["InputLayer", "Reshape", "Dense", "Reshape"] and got[-2:] == ["Conv2DTranspose"] * 2
-    assert "BatchNormalization" not in got and got.count("Conv2DTranspose") == 2
-    assert got.count("Conv2D") == 32 and got.count("Permute") == 2 and got.count("Activation") == 2
+    assert layers(tmp / "opt") == ["InputLayer", "Reshape", "Dense", "Reshape"] + ["Conv2DTranspose"] * 4
     report = (tmp / "opt" / "report.md").read_text()
-    for name in ("fold-batchnorm", "fuse-activation", "deconv-taps", "drop-no-op"):
+    for name in ("fold-batchnorm", "fuse-activation", "drop-no-op"):
         assert name in report
 
 
@@ -70,12 +65,9 @@ def test_optimized_and_naive_match_chainer_in_kerasjs(gen64):
 
 def test_disable_pass_skips_one_optimisation(gen64, tmp_path):
     _, tmp = gen64
-    compile_gen(tmp_path, tmp / "gen.npz", "nofuse", "--disable-pass", "fuse-activation",
-                "--disable-pass", "deconv-taps")
+    compile_gen(tmp_path, tmp / "gen.npz", "nofuse", "--disable-pass", "fuse-activation")
     assert layers(tmp_path / "nofuse") == ["InputLayer", "Reshape", "Dense", "Activation", "Reshape"] + \
         ["Conv2DTranspose", "Activation"] * 4
-    compile_gen(tmp_path, tmp / "gen.npz", "nosplit", "--disable-pass", "deconv-taps")
-    assert layers(tmp_path / "nosplit") == ["InputLayer", "Reshape", "Dense", "Reshape"] + ["Conv2DTranspose"] * 4
 
 
 def test_required_passes_cannot_be_disabled():
@@ -88,8 +80,7 @@ def test_required_passes_cannot_be_disabled():
 
 
 def test_report_kerasjs_latency_ch512(tmp_path, capsys):
-    """Measured, not asserted: Node Keras.js time per run, optimized vs naive (ch=512).
-    Wall time: on a shared machine compare the two numbers of one run, not across runs."""
+    """Measured, not asserted: Node Keras.js time per run, optimized vs naive (ch=512)."""
     from irc.kerasjs_runtime import run_model_bin_many
     save_random_generator(tmp_path / "gen.npz", 512, seed=5)
     compile_gen(tmp_path, tmp_path / "gen.npz", "opt")

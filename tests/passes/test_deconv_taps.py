@@ -2,9 +2,17 @@ import numpy as np
 import pytest
 
 from irc.lower.lower import lower
-from tests.passes.pass_case import OnnxBuilder, PassCase
+import passes.deconv_taps  # noqa: F401  (registers the pass; it is not in the default pipeline)
+from tests.passes.pass_case import OnnxBuilder, PassCase as _PassCase
 
 NAME = "deconv-taps"
+
+
+def PassCase(builder, outputs, name):
+    """The graph as the whole default pipeline leaves it but drop-no-op, then this pass."""
+    case = _PassCase(builder, outputs, "drop-no-op")
+    case.pass_name = name
+    return case
 
 
 def deconv(size, kernel=4, stride=2, pads=(1, 1, 1, 1), then=None, bias=True, channels=(6, 5)):
