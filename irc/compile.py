@@ -103,6 +103,14 @@ def _emit(target, model, staging, quantization):
 
 
 def _check_out_dir(out_dir, force):
+    # OUT is replaced as a whole by a rename: a symbolic link would be replaced, not its
+    # target, and the current directory or one above it cannot be renamed away.
+    if out_dir.is_symlink():
+        raise IrcError(f"{out_dir}: is a symbolic link; give the directory itself (-o {out_dir.resolve()})")
+    resolved = out_dir.resolve()
+    if resolved == Path.cwd() or resolved in Path.cwd().parents:
+        raise IrcError(f"{out_dir}: is the current directory or one above it; irc replaces OUT as a whole: "
+                       "give a directory of its own (-o out/NAME)")
     if out_dir.exists() and not out_dir.is_dir():
         raise IrcError(f"{out_dir}: exists and is not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
@@ -138,9 +146,15 @@ class _staging:
 
     def _replace_out_dir(self):
         old = None
-        if self.out_dir.exists():
-            old = self.path.with_name(self.path.name + ".old")
-            os.rename(self.out_dir, old)
-        os.rename(self.path, self.out_dir)
+        try:
+            if self.out_dir.exists():
+                old = self.path.with_name(self.path.name + ".old")
+                os.rename(self.out_dir, old)
+            os.rename(self.path, self.out_dir)
+        except OSError as exc:
+            if old is not None and old.exists() and not self.out_dir.exists():
+                os.rename(old, self.out_dir)        # put the old OUT back
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise IrcError(f"{self.out_dir}: cannot replace it ({exc.strerror}); it was left as it was") from None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -4,8 +4,9 @@ line `irc` must print (a regular expression searched in the stderr line after "i
 A case's build(tmp, fx) writes its inputs under `tmp` and returns the argv; OUT is tmp/"out".
 Every case must exit 2 with exactly that one line, no traceback, and leave `tmp` as it was
 (no OUT, no staging directory, an existing OUT untouched). Cases marked `process` run
-`python -m irc` in a child (exit status, tracebacks from the real interpreter, time limits,
-resource limits); the rest call irc.cli.main in-process to keep the corpus fast.
+`python -m irc` in a child whose working directory is `tmp` (the exit status and tracebacks of
+the real interpreter, time and resource limits); the rest call irc.cli.main in-process to keep
+the corpus fast.
 """
 
 import resource

@@ -61,3 +61,25 @@ def out_disk_full_with_force_keeps_the_old_out(tmp, fx):
 @case(r"/sys/irc-out: cannot create output directory \(.*\); choose another -o")
 def out_under_sysfs(tmp, fx):
     return ["compile", str(fx.gen_npz), "-o", "/sys/irc-out", "--no-probe"]
+
+
+@case(r"link: is a symbolic link; give the directory itself \(-o .*/real\)")
+def out_is_a_symbolic_link(tmp, fx):
+    """With --force, replacing the link would leave its target and a stray link behind."""
+    (tmp / "real").mkdir()
+    write(tmp / "real" / "keep.txt", "mine")
+    (tmp / "link").symlink_to(tmp / "real")
+    return ["compile", str(fx.gen_npz), "-o", str(tmp / "link"), "--force", "--no-probe"]
+
+
+@case(r"\.: is the current directory or one above it; irc replaces OUT as a whole: give a directory of its own",
+      process=True)
+def out_is_the_current_directory(tmp, fx):
+    """Run in `tmp`: `-o .` must neither rename it nor leave a staging directory beside it."""
+    write(tmp / "keep.txt", "mine")
+    return ["compile", str(fx.gen_npz), "-o", ".", "--force", "--no-probe"]
+
+
+@case(r"\.\.: is the current directory or one above it", process=True)
+def out_is_the_parent_directory(tmp, fx):
+    return ["compile", str(fx.gen_npz), "-o", "..", "--force", "--no-probe"]

@@ -3,6 +3,7 @@ nothing written and nothing existing touched."""
 
 import contextlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -47,8 +48,9 @@ def run_in_process(argv):
     return code, shown + err.getvalue(), out.getvalue()
 
 
-def run_in_child(argv, case):
-    proc = subprocess.run([sys.executable, "-m", "irc", *argv], capture_output=True, text=True, cwd=ROOT,
+def run_in_child(argv, case, cwd):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "irc", *argv], capture_output=True, text=True, cwd=cwd, env=env,
                           timeout=PROCESS_TIMEOUT, preexec_fn=case.limits and apply_limits(case.limits))
     return proc.returncode, proc.stderr, proc.stdout
 
@@ -63,12 +65,13 @@ def test_corpus_size():
 def test_hostile_input(case, fx, tmp_path):
     argv = case.build(tmp_path, fx)
     before = snapshot(tmp_path)
-    code, err, _ = run_in_child(argv, case) if case.process else run_in_process(argv)
+    code, err, _ = run_in_child(argv, case, tmp_path) if case.process else run_in_process(argv)
     assert "Traceback" not in err, err
     lines = err.splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("irc: error: "), (code, err)
     assert re.search(case.expect, lines[0]), lines[0]
     assert snapshot(tmp_path) == before, "the failed command changed files"
+    assert not list(tmp_path.parent.glob(".*.irc-*")), "a staging directory was left beside the test's directory"
 
 
 def test_hostile_names_compile_inside_out(fx, tmp_path):
