@@ -1,4 +1,5 @@
 """Every hostile case (corpus.CASES), one module per kind of input."""
 
-from tests.hostile import arch_cases, flag_cases, npz_cases, onnx_cases, out_cases, run_cases, torch_cases  # noqa: F401
+from tests.hostile import (arch_cases, command_cases, flag_cases, npz_cases, onnx_cases, out_cases,  # noqa: F401
+                           torch_cases)
 from tests.hostile.corpus import CASES, apply_limits  # noqa: F401
