@@ -4,6 +4,7 @@
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
 from irc.errors import IrcError
@@ -107,9 +108,11 @@ def _compile(args):
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
                              optimize=not args.no_optimize, disable_passes=args.disable_pass,
                              after_each=_printer(args.print_after))
+    started = time.perf_counter()
     model, fidelity = compile_model(args.model, out, options)
     probe = "".join(f"; {result.summary()}" for result in fidelity)
-    print(f"irc: wrote {out}/ ({len(model.layers)} layers, {model.weight_bytes() / 1e6:.1f} MB of weights{probe})")
+    print(f"irc: wrote {out}/ ({len(model.layers)} layers, {model.weight_bytes() / 1e6:.1f} MB of weights{probe}; "
+          f"{time.perf_counter() - started:.2f} s)")
     return 0
 
 

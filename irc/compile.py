@@ -7,7 +7,6 @@ OUT is either the complete result or untouched.
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +42,6 @@ class CompileOptions:
 
 
 def compile_model(model_path, out_dir, options=CompileOptions()):
-    started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
     quantization = Quantization(options.quantize, options.quantize_keep)
@@ -61,8 +59,8 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
         fidelity = [probe.measure(model, t, staging, reference) for t in targets] if reference else []
         write_manifest(build_manifest(model, source, files), staging / MANIFEST)
         write_page(staging, [t.name for t in targets])
-        write_report(staging / "report.md", model, source, pass_log, fidelity, quantization,
-                     time.perf_counter() - started)
+        # No timing in OUT: compiling the same input twice gives byte-identical files.
+        write_report(staging / "report.md", model, source, pass_log, fidelity, quantization)
     return model, fidelity
 
 

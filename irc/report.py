@@ -1,13 +1,12 @@
 """OUT/report.md: what was compiled, by which passes, into which layers."""
 
 
-def write_report(path, model, source, pass_log, fidelity, quantization, seconds):
+def write_report(path, model, source, pass_log, fidelity, quantization):
     lines = [
         f"# irc compile report: {source.path.name}",
         "",
         f"- source: `{source.path.name}` ({source.framework}), sha256 `{source.sha256[:16]}…`",
         f"- weights: {model.weight_bytes() / 1e6:.2f} MB float32 in {len(model.layers)} layers",
-        f"- compile time: {seconds:.2f} s",
         "",
         "## Inputs and outputs",
         "",

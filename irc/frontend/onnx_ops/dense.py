@@ -20,7 +20,7 @@ def gemm(ctx, n):
         out_features = ctx.const_array(w_name).shape[axes(layout).index("O")]
         b_name = _scaled(ctx, n.input[2], a.get("beta", 1.0))
         bias = ctx.const_array(b_name)
-        if bias.size != out_features:      # Gemm broadcasts C; a Keras bias is one per output
+        if bias.shape != (out_features,):  # Gemm broadcasts C ([1], [1, O], ...); a Keras bias is [O]
             ctx.add_constant(b_name + ".broadcast", np.broadcast_to(bias, (1, out_features)).reshape(-1).copy())
             b_name += ".broadcast"
         inputs.append(ctx.weight(b_name, "C"))

@@ -85,4 +85,6 @@ def flatten(ctx, n):
 def transpose(ctx, n):
     rank = len(ctx.value(n.input[0]).shape)
     perm = list(attrs_of(n).get("perm", list(range(rank))[::-1]))
+    if sorted(perm) != list(range(rank)):
+        raise ctx.error(f"perm {perm} is not a permutation of the {rank} axes of its input")
     ctx.emit("transpose", [n.input[0]], {"perm": perm, "layout": SOURCE_ACTIVATION[rank]})
