@@ -44,6 +44,7 @@ test: setup
 bench: setup
 	$(PY) tests/benchmarks/compile_benchmark.py
 	$(PY) tests/benchmarks/format_benchmark.py
+	$(PY) tests/benchmarks/runtime_benchmark.py
 
 clean:
 	rm -rf out build .pytest_cache

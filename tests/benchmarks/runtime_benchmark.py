@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,7 @@ def job(model_dir, config, runs):
             shape = shape[1:]                     # Keras.js runs one sample without the batch axis
     return {"runtime": runtime, "backend": backend, "model": str(model_file(model_dir, config)),
             "input": {"name": name, "shape": shape, "data": np.ascontiguousarray(data, np.float32)},
-            "output": output, "runs": runs}
+            "output": output, "runs": runs, "label": f"{model_dir.name} {bench_report.label(config)}"}
 
 
 def source_layout(model_dir, config, output):
@@ -141,8 +142,9 @@ def run_chromium(jobs, out, tmp):
             spec["model"] = f"{base}/models/{Path(spec['model']).relative_to(out).as_posix()}"
             specs.append(spec)
         (tmp / "jobs.json").write_text(json.dumps(specs))
+        # Its stdout (a progress line per job) goes to ours.
         proc = subprocess.run(["node", str(JS / "browser_bench.js"), f"{base}/bench/bench.html",
-                               str(tmp / "jobs.json"), str(tmp / "results.json")], capture_output=True, text=True)
+                               str(tmp / "jobs.json"), str(tmp / "results.json")], stderr=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             error = (proc.stderr.strip() or f"exit status {proc.returncode}").splitlines()[-1]
             return [{"error": error}] * len(jobs)
@@ -194,7 +196,10 @@ def measure(models, runs, out):
             for config in CONFIGS:
                 row = {"model": model, "config": config, "runs": runs_for(model, config, runs)}
                 if config[0] == "node":
+                    start = time.perf_counter()
                     row.update(run_node(model_dir, config, row["runs"], tmp))
+                    print(f"  {model} {bench_report.label(config)}: {row.get('error', 'ok')} "
+                          f"({time.perf_counter() - start:.1f} s)", flush=True)
                 else:
                     browser_jobs.append((model_dir, config, row["runs"]))
                 rows.append(row)

@@ -3,14 +3,23 @@
 //
 //   node browser_bench.js PAGE_URL JOBS_JSON RESULTS_JSON
 //
-// PAGE_URL: bench.html served over HTTP. JOBS_JSON: [runtimes.js job with model a URL and
-// input.data a plain array]. RESULTS_JSON gets [{backend, load_ms, warmup_ms, runs_ms, bytes,
-// output} or {error}], in the jobs' order. A job that fails does not stop the others.
+// PAGE_URL: bench.html served over HTTP. JOBS_JSON: [runtimes.js job with model a URL,
+// input.data a plain array, and a label for the progress line]. RESULTS_JSON gets
+// [{backend, load_ms, warmup_ms, runs_ms, bytes, output} or {error}] in the jobs' order,
+// rewritten after every job. A job that fails or outlasts TIMEOUT_MS does not stop the others.
 'use strict';
 
 const fs = require('fs');
 const { launch } = require('../../browser/chromium');
 const { fail } = require('../../../irc/js/node_bridge');
+
+// A page can hang rather than fail (a WebGL context lost on SwiftShader leaves Keras.js's
+// promise pending): give up on it after this long.
+const TIMEOUT_MS = 240000;
+
+function timeout(ms) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`no result after ${ms / 1000} s`)), ms).unref());
+}
 
 async function runJob(browser, pageUrl, job) {
   const page = await browser.newPage();
@@ -18,7 +27,7 @@ async function runJob(browser, pageUrl, job) {
   page.on('pageerror', (err) => errors.push(err.message));
   try {
     await page.goto(pageUrl);
-    return await page.evaluate((j) => window.runBench(j), job);
+    return await Promise.race([page.evaluate((j) => window.runBench(j), job), timeout(TIMEOUT_MS)]);
   } catch (err) {
     return { error: [err.message.split('\n')[0], ...errors].join('; ') };
   } finally {
@@ -31,8 +40,13 @@ async function main(pageUrl, jobsFile, resultsFile) {
   const browser = await launch();
   try {
     const results = [];
-    for (const job of jobs) results.push(await runJob(browser, pageUrl, job));
-    fs.writeFileSync(resultsFile, JSON.stringify(results));
+    for (const job of jobs) {
+      const start = Date.now();
+      results.push(await runJob(browser, pageUrl, job));
+      const outcome = results[results.length - 1].error || 'ok';
+      process.stdout.write(`  ${job.label}: ${outcome} (${((Date.now() - start) / 1000).toFixed(1)} s)\n`);
+      fs.writeFileSync(resultsFile, JSON.stringify(results));
+    }
   } finally {
     await browser.close();
   }
