@@ -45,6 +45,7 @@ bench: setup
 	$(PY) tests/benchmarks/compile_benchmark.py
 	$(PY) tests/benchmarks/format_benchmark.py
 	$(PY) tests/benchmarks/runtime_benchmark.py
+	$(PY) tests/benchmarks/memory_benchmark.py
 
 clean:
 	rm -rf out build .pytest_cache

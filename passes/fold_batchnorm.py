@@ -60,16 +60,10 @@ def _fold(graph, bn):
     return True
 
 
-CHUNK_VALUES = 1 << 20
-
-
 def _scaled(kernel, scale):
-    """float32(kernel * scale), computed in float64 a slab at a time: a whole float64 copy
-    of a large kernel would double the compile's peak memory."""
+    """float32(kernel * scale), each product in float64 and rounded once. The ufunc casts
+    through its small buffers: no float64 copy of a large kernel (it would double the
+    compile's peak memory)."""
     out = np.empty(kernel.shape, np.float32)
-    rows = max(1, CHUNK_VALUES // max(1, kernel[0].size))
-    for start in range(0, kernel.shape[0], rows):
-        part = slice(start, start + rows)
-        factor = scale[part] if scale.shape[0] > 1 else scale
-        out[part] = kernel[part].astype(np.float64) * factor
+    np.multiply(kernel, scale, out=out, casting="same_kind")
     return out

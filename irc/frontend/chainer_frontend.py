@@ -112,10 +112,38 @@ def generator_args(shapes, npz_path):
 
 def build_model(cls, arch_args, spec):
     try:
-        return cls(**arch_args)
+        with _uninitialised_parameters():
+            model = cls(**arch_args)
     except Exception as exc:
         raise IrcError(f"--arch {spec}: {cls.__name__}(**{arch_args}) raised "
                        f"{type(exc).__name__}: {short(exc)}") from None
+    model.cleargrads()              # inference needs no gradient arrays
+    return model
+
+
+@contextlib.contextmanager
+def _uninitialised_parameters():
+    """Parameters (and their gradients) as np.empty instead of their initializers' values.
+
+    The npz overwrites every parameter (check_params_fit refuses a missing one), so the
+    initial values are never read. Chainer's initializers draw float64 random numbers the
+    size of the whole array and copy them in: 2x the largest weight at once, and each
+    array touched (in RSS) before the npz writes it again; a large np.empty costs no RSS
+    until it is written."""
+    import chainer
+    original = chainer.initializers.generate_array
+
+    def generate_empty(initializer, shape, xp, dtype=None, device=None):
+        if xp is not np:                 # a GPU or ChainerX array: as Chainer does it
+            return original(initializer, shape, xp, dtype, device)
+        return np.empty(shape, dtype=chainer.get_dtype(dtype if dtype is not None else
+                                                       getattr(initializer, "dtype", None)))
+
+    chainer.initializers.generate_array = generate_empty
+    try:
+        yield
+    finally:
+        chainer.initializers.generate_array = original
 
 
 def serialized(model):
