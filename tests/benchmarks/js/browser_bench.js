@@ -14,8 +14,9 @@ const { launch } = require('../../browser/chromium');
 const { fail } = require('../../../irc/js/node_bridge');
 
 // A page can hang rather than fail (a WebGL context lost on SwiftShader leaves Keras.js's
-// promise pending): give up on it after this long.
-const TIMEOUT_MS = 240000;
+// promise pending; TF.js wasm loading a model of 13 or more shards did here): give up on it
+// after this long (the slowest good job, Keras.js on SwiftShader, takes about 40 s).
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS || 90000);
 
 function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`no result after ${ms / 1000} s`)), ms).unref());
@@ -25,6 +26,7 @@ async function runJob(browser, pageUrl, job) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
+  page.on('response', (res) => { if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`); });
   try {
     await page.goto(pageUrl);
     return await Promise.race([page.evaluate((j) => window.runBench(j), job), timeout(TIMEOUT_MS)]);
