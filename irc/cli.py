@@ -53,6 +53,8 @@ def _parser():
                    help="skip the optional optimisation passes (fold-batchnorm, fuse-activation, drop-no-op)")
     c.add_argument("--disable-pass", action="append", default=[], metavar="NAME",
                    help="skip this optional pass of the default pipeline (repeatable)")
+    c.add_argument("--enable-pass", action="append", default=[], metavar="NAME",
+                   help="also run this opt-in optimisation (deconv-taps: Keras.js 1.0 CPU; repeatable)")
     c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
     c.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
     c.add_argument("--no-probe", action="store_true", help="skip running the emitted files on a probe input")
@@ -107,6 +109,7 @@ def _compile(args):
                              quantize=args.quantize, quantize_keep=args.quantize_keep,
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
                              optimize=not args.no_optimize, disable_passes=args.disable_pass,
+                             enable_passes=args.enable_pass,
                              after_each=_printer(args.print_after))
     started = time.perf_counter()
     model, fidelity = compile_model(args.model, out, options)

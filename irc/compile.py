@@ -37,6 +37,7 @@ class CompileOptions:
     passes: list = None              # None: the default pipeline
     optimize: bool = True            # False: the default pipeline without passes.pipeline.OPTIMIZATIONS
     disable_passes: list = field(default_factory=list)   # optimisation passes to skip
+    enable_passes: list = field(default_factory=list)    # opt-in optimisation passes to run
     verify_each: bool = False
     after_each: object = None        # callback(pass name, graph)
 
@@ -76,9 +77,10 @@ def _run_passes(graph, options):
     from passes.pipeline import default_pipeline
     names = options.passes
     if names is None:
-        names = default_pipeline(options.optimize, options.disable_passes)
-    elif not options.optimize or options.disable_passes:
-        raise IrcError("an explicit pass list cannot be combined with optimize=False or disable_passes")
+        names = default_pipeline(options.optimize, options.disable_passes, options.enable_passes)
+    elif not options.optimize or options.disable_passes or options.enable_passes:
+        raise IrcError("an explicit pass list cannot be combined with optimize=False, disable_passes "
+                       "or enable_passes")
     run_pipeline(graph, names, options.verify_each, after_each)
     return log
 

@@ -32,6 +32,7 @@ def gen64(tmp_path_factory):
     gen = save_random_generator(tmp / "gen.npz", 64, seed=3)
     compile_gen(tmp, tmp / "gen.npz", "opt")
     compile_gen(tmp, tmp / "gen.npz", "naive", "--no-optimize")
+    compile_gen(tmp, tmp / "gen.npz", "taps", "--enable-pass", "deconv-taps")
     return gen, tmp
 
 
@@ -53,7 +54,7 @@ def test_optimized_and_naive_match_chainer_in_kerasjs(gen64):
     z = np.random.RandomState(11).uniform(-1, 1, (1, 100, 1, 1)).astype(np.float32)
     expected = chainer_forward(gen, z)
     assert expected.std() > 0.1
-    for name in ("opt", "naive"):
+    for name in ("opt", "naive", "taps"):
         out = tmp / name
         manifest = json.loads((out / "manifest.json").read_text())
         (spec,), (out_spec,) = manifest["inputs"], manifest["outputs"]
@@ -68,6 +69,17 @@ def test_disable_pass_skips_one_optimisation(gen64, tmp_path):
     compile_gen(tmp_path, tmp / "gen.npz", "nofuse", "--disable-pass", "fuse-activation")
     assert layers(tmp_path / "nofuse") == ["InputLayer", "Reshape", "Dense", "Activation", "Reshape"] + \
         ["Conv2DTranspose", "Activation"] * 4
+
+
+def test_enable_pass_runs_an_opt_in_pass(gen64):
+    _, tmp = gen64
+    taps = layers(tmp / "taps")
+    # dc1 (4x4 input) and dc2 (8x8) are split into phases woven back by a Permute; dc3 and
+    # the stride-1 dc4 save too little to split.
+    assert taps.count("Conv2DTranspose") == 2 and taps.count("Permute") == 2
+    with pytest.raises(IrcError, match="not an opt-in pass"):
+        from passes.pipeline import default_pipeline
+        default_pipeline(enable=["fold-batchnorm"])
 
 
 def test_required_passes_cannot_be_disabled():
