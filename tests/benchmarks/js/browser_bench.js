@@ -14,8 +14,8 @@ const { launch } = require('../../browser/chromium');
 const { fail } = require('../../../irc/js/node_bridge');
 
 // A page can hang rather than fail (a WebGL context lost on SwiftShader leaves Keras.js's
-// promise pending; TF.js wasm loading a model of 13 or more shards did here): give up on it
-// after this long (the slowest good job, Keras.js on SwiftShader, takes about 40 s).
+// promise pending; TF.js loading more than 6 shards did until page.js read each as it came):
+// give up on it after this long (the slowest good job, Keras.js on SwiftShader, takes about 40 s).
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS || 90000);
 
 function timeout(ms) {

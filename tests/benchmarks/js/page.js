@@ -29,7 +29,17 @@ async function libraries(job) {
     return { ort: window.ort };
   }
   window.tf.wasm.setWasmPaths(`${RUNTIME_DIR}@tensorflow/tfjs-backend-wasm/dist/`);
-  return { tf: window.tf, tfjsHandler: (url) => url };
+  return { tf: window.tf, tfjsHandler: (url) => window.tf.io.http(url, { fetchFunc: bufferedFetch }) };
+}
+
+// TF.js requests every weight shard at once and reads no body before all their headers have
+// arrived. Over HTTP/1.x Chromium opens at most 6 connections to a host, and a connection
+// whose 4 MB body nobody reads stays busy: from the 7th shard on, loading never finished.
+// Reading each body as soon as its headers arrive frees the connection for the next shard.
+async function bufferedFetch(url, init) {
+  const response = await fetch(url, init);
+  const { status, statusText, headers } = response;
+  return new Response(await response.arrayBuffer(), { status, statusText, headers });
 }
 
 function fetchedBytes() {
