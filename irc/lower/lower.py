@@ -8,6 +8,7 @@ from irc.ir import layout as L
 from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
 from irc.lower.in_place import copy_inputs_of_in_place_layers
 from irc.lower.naming import LayerNamer
+from irc.lower.wide_dense import split_wide_dense
 
 RULES = {}
 
@@ -71,6 +72,7 @@ def lower(graph):
             ctx.producer[node.outputs[0]] = layer.name
     outputs = [_output_spec(ctx, name) for name in graph.outputs]
     copy_inputs_of_in_place_layers(ctx, outputs)    # Keras.js-specific: see irc/lower/in_place.py
+    split_wide_dense(ctx, outputs)                  # for Keras.js's WebGL: see irc/lower/wide_dense.py
     return KerasModel(graph.name, ctx.layers, inputs, outputs)
 
 

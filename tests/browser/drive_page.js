@@ -8,7 +8,7 @@
 //    "upload": "image.png",             generic page: choose this file in the upload input
 //    "lerp": true,                      generator page: move the slider to its end
 //    "screenshot": "path.png"}          full-page screenshot at the end
-// Result per visit: {ready, stats, status, mode, errors, grid: {pixels, box},
+// Result per visit: {ready, stats, status, mode, maxTextureSize, errors, grid: {pixels, box},
 //   outputs, shown: [{output, top: [[rank, index, value]], stats: [...], values}],
 //   lerp: [RGBA of the strip's z0, slider and z1 images]}.
 "use strict";
@@ -23,6 +23,12 @@ async function shownOutputs(page) {
     return { output: section.dataset.output, stats: rows("table:not(.top)")[0], top: rows("table.top"),
              values: section.querySelector("p").textContent };
   }));
+}
+
+// In the page: WebGL2's MAX_TEXTURE_SIZE (0 without WebGL2).
+function maxTextureSize() {
+  const gl = document.createElement("canvas").getContext("webgl2");
+  return gl ? gl.getParameter(gl.MAX_TEXTURE_SIZE) : 0;
 }
 
 async function visit(browser, url, request) {
@@ -61,6 +67,7 @@ async function visit(browser, url, request) {
   Object.assign(result, await page.evaluate(() => ({
     stats: window.irc.stats, status: document.getElementById("status").textContent,
     mode: document.getElementById("mode").textContent })));
+  result.maxTextureSize = await page.evaluate(maxTextureSize);
   if (request.screenshot) await page.screenshot({ path: request.screenshot, fullPage: true });
   await page.close();
   return result;
