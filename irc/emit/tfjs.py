@@ -3,7 +3,7 @@
     tfjs/model.json               {"format": "layers-model", "generatedBy", "convertedBy",
                                    "modelTopology": {"keras_version", "backend", "model_config"},
                                    "weightsManifest": [{"paths": [...], "weights": [...]}]}
-    tfjs/group1-shard1ofN.bin ... the weights, concatenated in manifest order, cut every 4 MB
+    tfjs/group1-shard1ofN.bin ... the weights, concatenated in manifest order, cut every 4 MB (or into 6)
                                   (as the tensorflowjs converter does: a browser caches each)
 
 No TensorFlow and no `tensorflowjs` package: the format is written from what
@@ -36,6 +36,10 @@ from irc.quantize import uint8_affine
 TFJS_DIR = "tfjs"
 MODEL_JSON = "model.json"
 SHARD_BYTES = 4 * 1024 * 1024          # the converter's default weight_shard_size_bytes
+# tf.io.http requests every shard at once and reads no body before all headers are in;
+# Chromium opens 6 HTTP/1.x connections per host, so a 7th shard never gets one and the
+# load hangs. Larger models get 6 larger shards instead.
+MAX_SHARDS = 6
 KERAS_VERSION = "2.1.6"
 TFJS_VERSION = "4.22.0"                # the @tensorflow/tfjs-layers whose reader this follows
 QUANTIZED = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}
@@ -149,10 +153,12 @@ def float16_codes(array, name):
 
 
 def _write_shards(directory, chunks):
-    """Concatenate the chunks in order and cut them into SHARD_BYTES files, streaming."""
+    """Concatenate the chunks in order and cut them into SHARD_BYTES files (at most
+    MAX_SHARDS of them), streaming."""
     views = [memoryview(np.ascontiguousarray(c)).cast("B") for c in chunks]
     total = sum(v.nbytes for v in views)
-    count = -(-total // SHARD_BYTES)
+    shard_bytes = max(SHARD_BYTES, -(-total // MAX_SHARDS))
+    count = -(-total // shard_bytes)
     names = [f"group1-shard{i + 1}of{count}.bin" for i in range(count)]
     files = iter(names)
     out, room = None, 0
@@ -162,7 +168,7 @@ def _write_shards(directory, chunks):
                 if room == 0:
                     if out is not None:
                         out.close()
-                    out, room = open(directory / next(files), "wb"), SHARD_BYTES
+                    out, room = open(directory / next(files), "wb"), shard_bytes
                 piece = view[:room]
                 out.write(piece)
                 room -= piece.nbytes

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from irc.compile import CompileOptions, compile_model
-from irc.emit.tfjs import SHARD_BYTES, affine_codes, write_tfjs
+from irc.emit.tfjs import MAX_SHARDS, SHARD_BYTES, affine_codes, write_tfjs
 from irc.errors import IrcError
 from irc.lower.rules.elementwise import AFFINE_EPSILON, AFFINE_VARIANCE
 from irc.manifest import read_manifest
@@ -244,6 +244,21 @@ def test_weights_shard_at_4_mb_and_load_in_order(tmp_path):
     assert (tmp_path / files[2]).stat().st_size == (1100 + 1) * 1000 * 4 - SHARD_BYTES
     expected = run_reference(model, inputs)["fc"]
     assert np.abs(result["outputs"]["fc"] - expected).max() <= TOLERANCE
+
+
+def test_a_large_model_gets_at_most_six_shards(tmp_path):
+    # Chromium's 6 connections per host: a 7th shard would hang tf.loadLayersModel.
+    rng = np.random.default_rng(4)
+    kernel = rng.standard_normal((3000, 3000)).astype(np.float32) / 60    # 36 MB: 9 shards of 4 MB
+    layers = [input_layer("v", (3000,)),
+              layer("fc", "Dense", {"units": 3000, "activation": "linear", "use_bias": False}, ["v"],
+                    [("kernel", kernel)])]
+    model = keras_model("wide", layers, [("v", (3000,))], [("fc", (3000,))])
+    inputs = random_inputs(model, rng)
+    result, files = run_tfjs(model, inputs, tmp_path)
+    assert len(files) == 1 + MAX_SHARDS and files[-1] == f"tfjs/group1-shard{MAX_SHARDS}of{MAX_SHARDS}.bin"
+    assert sum((tmp_path / f).stat().st_size for f in files[1:]) == kernel.nbytes
+    assert np.abs(result["outputs"]["fc"] - run_reference(model, inputs)["fc"]).max() <= TOLERANCE
 
 
 def test_a_model_without_weights_has_no_shards(tmp_path):
