@@ -69,6 +69,7 @@
   irc.generate = async (zs) => {
     const grid = irc.$("grid");
     grid.replaceChildren();
+    grid.style.setProperty("--columns", Math.ceil(Math.sqrt(zs.length)));
     let total = 0;
     for (const z of zs) total += await drawZ(addCanvas(grid), z);
     irc.showInference(total / zs.length);
