@@ -62,6 +62,16 @@ def flag_unknown_disabled_pass(tmp, fx):
     return compile_args(fx.gen_npz, tmp, "--disable-pass", "nope")
 
 
+@case(r"--enable-pass fold-batchnorm: not an opt-in pass; the opt-in passes are deconv-taps")
+def flag_enable_a_pass_that_is_not_opt_in(tmp, fx):
+    return compile_args(fx.gen_npz, tmp, "--enable-pass", "fold-batchnorm")
+
+
+@case(r"--enable-pass deconv-taps is an optimisation: drop --no-optimize to run it")
+def flag_enable_pass_without_optimizing(tmp, fx):
+    return compile_args(fx.gen_npz, tmp, "--enable-pass", "deconv-taps", "--no-optimize")
+
+
 @case(r"--print-after nope: no such pass \(")
 def flag_unknown_print_after(tmp, fx):
     return compile_args(fx.gen_npz, tmp, "--print-after", "nope")
