@@ -74,15 +74,17 @@ import json, sys, time
 start = time.perf_counter()
 from irc.compile import CompileOptions, compile_model
 imported = time.perf_counter()
-onnx_file, out, target, optimize = sys.argv[1:]
-compile_model(onnx_file, out, CompileOptions(targets=[target], probe=False, force=True, optimize=optimize == "1"))
+onnx_file, out, target, optimize, enable = sys.argv[1:]
+compile_model(onnx_file, out, CompileOptions(targets=[target], probe=False, force=True, optimize=optimize == "1",
+                                             enable_passes=[name for name in enable.split(",") if name]))
 print(json.dumps({"import_s": imported - start, "convert_s": time.perf_counter() - imported}))
 """
 
 
-def compile_irc(onnx_file, out, target="kerasjs", optimize=True):
-    """irc compile ONNX -o OUT --no-probe [--no-optimize]. -> {import_s, convert_s}."""
-    return _child(IRC, onnx_file, out, target, int(optimize))
+def compile_irc(onnx_file, out, target="kerasjs", optimize=True, enable=()):
+    """irc compile ONNX -o OUT --no-probe [--no-optimize] [--enable-pass NAME ...].
+    -> {import_s, convert_s}."""
+    return _child(IRC, onnx_file, out, target, int(optimize), ",".join(enable))
 
 
 ONNX2KERAS = """

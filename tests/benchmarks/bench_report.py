@@ -97,17 +97,19 @@ def ratio(a, b):
 
 
 def ratio_table(rows):
-    """Per model and environment: naive / optimized Keras.js, and Keras.js and TF.js against ort-web."""
-    lines = ["| model | where | Keras.js naive / optimized | Keras.js optimized / ort-web | "
-             "TF.js wasm / ort-web |", "|---|---|---:|---:|---:|"]
+    """Per model and environment: naive / optimized Keras.js (and / optimized + deconv-taps), and
+    Keras.js and TF.js against ort-web."""
+    lines = ["| model | where | Keras.js naive / optimized | naive / optimized + deconv-taps | "
+             "Keras.js optimized / ort-web | TF.js wasm / ort-web |", "|---|---|---:|---:|---:|---:|"]
     for model in dict.fromkeys(r["model"] for r in rows):
         for env, device in (("node", "cpu"), ("chromium", "cpu"), ("chromium", "gpu")):
             optimized = find(rows, model, (env, "kerasjs", device, "optimized"))
             naive = find(rows, model, (env, "kerasjs", device, "naive"))
+            taps = find(rows, model, (env, "kerasjs", device, "taps"))
             ort = find(rows, model, (env, "ort", "wasm", None))
             tfjs = find(rows, model, (env, "tfjs", "wasm", "optimized"))
             lines.append(f"| {model} | {ENVIRONMENTS[env]}, Keras.js on {device} | {ratio(naive, optimized)} | "
-                         f"{ratio(optimized, ort)} | {ratio(tfjs, ort) if device == 'cpu' else '—'} |")
+                         f"{ratio(naive, taps)} | {ratio(optimized, ort)} | {ratio(tfjs, ort) if device == 'cpu' else '—'} |")
     return lines
 
 

@@ -4,8 +4,8 @@ For each model (DCGAN generators ch=512 and ch=1024, ResNet-50 on 64x64 images; 
 random weights), from the ONNX irc's front end exports (bench_models.py):
   - conversion: irc compile (optimized and --no-optimize) vs onnx2keras 0.0.25 (Keras 3,
     change_ordering=True), each in a fresh Python; where onnx2keras fails, where and why;
-  - latency: Keras.js (irc's optimized and naive lowering), TF.js (irc's tfjs target, wasm and
-    cpu backends) and onnxruntime-web (wasm, the source ONNX) under Node (js/node_bench.js)
+  - latency: Keras.js (irc's optimized, naive, and optimized + deconv-taps lowering), TF.js
+    (irc's tfjs target, wasm and cpu backends) and onnxruntime-web (wasm, the source ONNX) under Node (js/node_bench.js)
     and in headless Chromium (js/browser_bench.js on bench.html; Keras.js also on the GPU,
     WebGL2 on SwiftShader): one warm-up run, then the median of N runs (N in the table);
   - load time and bytes of each runtime's files and the model's;
@@ -36,11 +36,13 @@ OUT = ROOT / "build" / "bench"
 CONFIGS = [
     ("node", "kerasjs", "cpu", "optimized"),
     ("node", "kerasjs", "cpu", "naive"),
+    ("node", "kerasjs", "cpu", "taps"),
     ("node", "tfjs", "wasm", "optimized"),
     ("node", "tfjs", "cpu", "optimized"),
     ("node", "ort", "wasm", None),
     ("chromium", "kerasjs", "cpu", "optimized"),
     ("chromium", "kerasjs", "cpu", "naive"),
+    ("chromium", "kerasjs", "cpu", "taps"),
     ("chromium", "kerasjs", "gpu", "optimized"),
     ("chromium", "kerasjs", "gpu", "naive"),
     ("chromium", "tfjs", "wasm", "optimized"),
@@ -55,6 +57,9 @@ def compile_all(model_dir):
     return {
         "irc (optimized)": bench_models.compile_irc(onnx_file, model_dir / "optimized"),
         "irc --no-optimize": bench_models.compile_irc(onnx_file, model_dir / "naive", optimize=False),
+        # "taps": the optimized lowering plus the opt-in deconv-taps pass (Keras.js 1.0 CPU).
+        "irc --enable-pass deconv-taps": bench_models.compile_irc(onnx_file, model_dir / "taps",
+                                                                  enable=("deconv-taps",)),
         "irc --target tfjs": bench_models.compile_irc(onnx_file, model_dir / "tfjs", target="tfjs"),
         "onnx2keras": bench_models.compile_onnx2keras(onnx_file, model_dir / "input.npy",
                                                       model_dir / "onnx2keras_output.npy"),
