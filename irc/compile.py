@@ -65,6 +65,19 @@ def compile_model(model_path, out_dir, options=CompileOptions()):
     return model, fidelity
 
 
+# Folding a batch norm scales each output channel of a kernel by its own factor, which widens
+# the one range an affine-quantized (uint8/uint16) tensor shares: on the ch=1024 generator,
+# uint8 gives 42.1 dB with the batch norms kept and 37.0 dB folded. Those keep them as layers.
+KEEP_BATCHNORM_WHEN_QUANTIZED = ("uint8", "uint16")
+
+
+def _disabled_passes(options):
+    disabled = list(options.disable_passes)
+    if options.quantize in KEEP_BATCHNORM_WHEN_QUANTIZED and "fold-batchnorm" not in disabled:
+        disabled.append("fold-batchnorm")
+    return disabled
+
+
 def _run_passes(graph, options):
     from passes.pipeline import run_pipeline
     log = []
@@ -77,7 +90,7 @@ def _run_passes(graph, options):
     from passes.pipeline import default_pipeline
     names = options.passes
     if names is None:
-        names = default_pipeline(options.optimize, options.disable_passes, options.enable_passes)
+        names = default_pipeline(options.optimize, _disabled_passes(options), options.enable_passes)
     elif not options.optimize or options.disable_passes or options.enable_passes:
         raise IrcError("an explicit pass list cannot be combined with optimize=False, disable_passes "
                        "or enable_passes")

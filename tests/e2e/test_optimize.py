@@ -71,6 +71,15 @@ def test_disable_pass_skips_one_optimisation(gen64, tmp_path):
         ["Conv2DTranspose", "Activation"] * 4
 
 
+def test_affine_quantization_keeps_the_batch_norms(gen64, tmp_path):
+    # Folded, each kernel channel would carry its own batch-norm scale inside one uint8 range.
+    _, tmp = gen64
+    compile_gen(tmp_path, tmp / "gen.npz", "u8", "--quantize", "uint8")
+    assert layers(tmp_path / "u8").count("BatchNormalization") == 4
+    compile_gen(tmp_path, tmp / "gen.npz", "f16", "--quantize", "float16", "--target", "tfjs")
+    assert "BatchNormalization" not in layers(tmp_path / "f16")
+
+
 def test_enable_pass_runs_an_opt_in_pass(gen64):
     _, tmp = gen64
     taps = layers(tmp / "taps")

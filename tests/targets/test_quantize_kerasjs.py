@@ -1,6 +1,8 @@
 """--quantize uint8 for Keras.js 1.0: its own quantize_min/max encoding, small tensors and
 --quantize-keep matches left float32, errors reported per tensor and end to end."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -24,20 +26,22 @@ def test_uint8_is_a_quarter_of_float32_and_reports_its_error(gen, tmp_path):
     compile_model(gen, tmp_path / "f32", CompileOptions(probe=False))
     _, (probe,) = compile_uint8(gen, tmp_path / "u8")
     ratio = (tmp_path / "u8" / "model.bin").stat().st_size / (tmp_path / "f32" / "model.bin").stat().st_size
-    assert 0.25 < ratio < 0.30        # at ch=64 the float32 batch-norm statistics are 4% of the file
+    assert 0.25 < ratio < 0.31        # at ch=64 the float32 batch-norm layers are 5% of the file
     error = probe.errors["sigmoid_0"]
     assert 1e-4 < error.max_abs < 0.2 and error.psnr > 30      # measured by running the uint8 file
     report = (tmp_path / "u8" / "report.md").read_text()
-    assert "## Quantization" in report and "| `dc1_4/kernel` |" in report
-    assert "| `dc1_4/bias` |" not in report                     # 32 values: kept float32
+    # Layer numbers depend on the layer list (uint8 keeps the batch norms: compile.py).
+    assert "## Quantization" in report and re.search(r"\| `dc1_\d+/kernel` \|", report)
+    assert not re.search(r"\| `dc1_\d+/bias` \|", report)          # 32 values: kept float32
 
 
 def test_keep_pattern_leaves_matching_tensors_float32(gen, tmp_path):
     compile_uint8(gen, tmp_path / "all")
-    compile_uint8(gen, tmp_path / "keep", keep="dc1_4/kernel")
+    compile_uint8(gen, tmp_path / "keep", keep=r"dc1_\d+/kernel")
     grown = (tmp_path / "keep" / "model.bin").stat().st_size - (tmp_path / "all" / "model.bin").stat().st_size
     assert abs(grown - 3 * 4 * 4 * 32 * 64) < 16      # 3 more bytes a weight, less the min/max fields
-    assert "| `dc1_4/kernel` |" not in (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
+    quantized = (tmp_path / "keep" / "report.md").read_text().split("## Quantization")[1]
+    assert not re.search(r"\| `dc1_\d+/kernel` \|", quantized)
 
 
 def test_range_clips_only_rare_extremes_and_decodes_like_kerasjs():

@@ -364,15 +364,18 @@ def test_quantized_weights_decode_to_what_the_report_records(dcgan, mode, width)
 def test_quantized_compile_reports_the_error_tfjs_shows(dcgan, mode):
     """irc compile --quantize: the report's per-tensor errors are those of the weights tfjs
     loads from the compiled files; the probe error is the end-to-end error tfjs shows."""
-    tmp, source, model, z = dcgan
+    tmp, source, _, z = dcgan
     out = tmp / f"compiled_{mode}"
-    _, fidelity = compile_model(tmp / "gen.npz", out, CompileOptions(targets=["tfjs"], quantize=mode))
+    # Its own lowered model: under uint8 the batch norms stay layers (irc/compile.py).
+    model, fidelity = compile_model(tmp / "gen.npz", out, CompileOptions(targets=["tfjs"], quantize=mode))
     manifest = read_manifest(out)
     assert manifest["targets"]["tfjs"]["quantization"] == mode
     section = (out / "report.md").read_text().split("## Quantization")[1].split("\n## ")[0]
     rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip()
             for line in section.splitlines() if line.startswith("| `")}
-    assert sorted(rows) == ["dc1_4/kernel", "dc2_5/kernel", "l0_2/kernel"]   # small tensors stay float32
+    # small tensors stay float32
+    assert [name.split("_")[0] + "/" + name.split("/")[1] for name in sorted(rows)] == \
+        ["dc1/kernel", "dc2/kernel", "l0/kernel"]
     tfjs = read_tfjs_weights(out / "tfjs" / "model.json")
     originals = {f"{layer.name}/{param}": array for layer in model.layers for param, array in layer.weights}
     for name, reported in rows.items():
