@@ -110,7 +110,7 @@ def _compile(args):
                              force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
                              optimize=not args.no_optimize, disable_passes=args.disable_pass,
                              enable_passes=args.enable_pass,
-                             after_each=_printer(args.print_after))
+                             after_each=_printer(args.print_after, args.enable_pass))
     started = time.perf_counter()
     model, fidelity = compile_model(args.model, out, options)
     probe = "".join(f"; {result.summary()}" for result in fidelity)
@@ -119,13 +119,13 @@ def _compile(args):
     return 0
 
 
-def _printer(print_after):
+def _printer(print_after, enable_passes):
     """--print-after: the dump after the named pass (or each pass), on stderr."""
     if print_after is None:
         return None
     from irc.ir.dump import format_text
     from passes.pipeline import default_pipeline
-    names = default_pipeline()
+    names = default_pipeline(enable=enable_passes)
     if print_after not in ["all", *names]:
         raise IrcError(f"--print-after {print_after}: no such pass ({', '.join(['all', *names])})")
 

@@ -38,6 +38,13 @@ def test_print_after_all(capsys, gen, tmp_path):
     assert capsys.readouterr().err.count("// after ") == len(default_pipeline())
 
 
+def test_print_after_an_enabled_opt_in_pass(capsys, gen, tmp_path):
+    assert main(["compile", str(gen), "-o", str(tmp_path / "out"), "--no-probe",
+                 "--enable-pass", "deconv-taps", "--print-after", "deconv-taps"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("// after ") == 1 and "interleave2d" in err
+
+
 def test_verify_each_names_the_pass_that_broke_the_graph(gen, tmp_path):
     (tmp_path / "bad.py").write_text(BREAKS_A_LAYOUT)
     proc = subprocess.run([sys.executable, "-m", "irc", "compile", str(gen), "-o", str(tmp_path / "out"),
