@@ -35,18 +35,29 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
 
+class _QuietHandler(_Handler):
+    def log_message(self, *args):
+        pass
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_port = False          # a port another server listens on is "taken"
 
 
 def make_server(out_dir, port=DEFAULT_PORT):
-    """An HTTP server for out_dir on 127.0.0.1:port (0: any free port), not yet serving."""
+    """An HTTP server for a compile output on 127.0.0.1:port (0: any free port), not yet serving."""
     out_dir = Path(out_dir)
     if not (out_dir / "index.html").is_file():
         raise IrcError(f"{out_dir}: no index.html; write one with `irc compile MODEL -o {out_dir}` "
                        f"(the kerasjs target)")
-    handler = functools.partial(_Handler, directory=str(out_dir))
+    return static_server(out_dir, port)
+
+
+def static_server(directory, port=DEFAULT_PORT, quiet=False):
+    """An HTTP server for any directory on 127.0.0.1:port, with irc serve's MIME types and no
+    caching, not yet serving; quiet: no request log on stderr."""
+    handler = functools.partial(_QuietHandler if quiet else _Handler, directory=str(directory))
     try:
         return _Server((HOST, port), handler)
     except OverflowError:

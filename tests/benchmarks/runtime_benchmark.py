@@ -137,25 +137,21 @@ def files_bytes(model_dir, config):
 
 def run_chromium(jobs, out, tmp):
     """[(model_dir, config, runs)] -> results, all in one browser (fresh page per job)."""
-    server = serve_site(out, tmp / "site")
-    try:
-        base = f"http://127.0.0.1:{server.server_port}"
+    with serve_site(out, tmp / "site") as base:
         specs = []
         for model_dir, config, runs in jobs:
             spec = job(model_dir, config, runs)
             spec["input"]["data"] = spec["input"]["data"].ravel().tolist()
-            spec["model"] = f"{base}/models/{Path(spec['model']).relative_to(out).as_posix()}"
+            spec["model"] = f"{base}models/{Path(spec['model']).relative_to(out).as_posix()}"
             specs.append(spec)
         (tmp / "jobs.json").write_text(json.dumps(specs))
         # Its stdout (a progress line per job) goes to ours.
-        proc = subprocess.run(["node", str(JS / "browser_bench.js"), f"{base}/bench/bench.html",
+        proc = subprocess.run(["node", str(JS / "browser_bench.js"), f"{base}bench/bench.html",
                                str(tmp / "jobs.json"), str(tmp / "results.json")], stderr=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             error = (proc.stderr.strip() or f"exit status {proc.returncode}").splitlines()[-1]
             return [{"error": error}] * len(jobs)
         results = json.loads((tmp / "results.json").read_text())
-    finally:
-        server.shutdown()
     for result in results:
         if "output" in result:
             result["output"] = np.asarray(result["output"], np.float32)
@@ -164,21 +160,14 @@ def run_chromium(jobs, out, tmp):
 
 def serve_site(out, site):
     """Serve, on 127.0.0.1 at a free port with irc serve's handler (fixed MIME types, no
-    caching), a directory of links: /bench (this page), /node_modules and /models (out)."""
-    import functools
-    import threading
-    from irc import serve
+    caching), a directory of links: /bench (this page), /node_modules and /models (out).
+    -> a context manager giving the base URL (ending in /)."""
+    from irc.serve import static_server
+    from tests.browser.page_driver import serving
     site.mkdir()
     for name, target in (("bench", JS.parent), ("node_modules", ROOT / "node_modules"), ("models", out)):
         (site / name).symlink_to(target.resolve(), target_is_directory=True)
-
-    class QuietHandler(serve._Handler):
-        def log_message(self, *args):
-            pass
-
-    server = serve._Server((serve.HOST, 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serving(static_server(site, port=0, quiet=True))
 
 
 def runs_for(model, config, runs):

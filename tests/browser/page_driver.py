@@ -13,10 +13,14 @@ HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parents[1] / "build" / "test-output" / "browser"
 
 
-@contextlib.contextmanager
 def served(out_dir):
     """-> the page's URL while out_dir is served from a thread."""
-    server = make_server(out_dir, port=0)
+    return serving(make_server(out_dir, port=0))
+
+
+@contextlib.contextmanager
+def serving(server):
+    """-> the server's base URL (ending in /) while it serves from a thread."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
