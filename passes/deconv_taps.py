@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 
 from passes.deconv_padding import keras_same_pads
@@ -81,42 +83,42 @@ def _edges(d):
 
 
 def _split(graph, node, taps):
-    x, kernel = node.inputs[0], graph.value(node.inputs[1]).data
-    bias = node.inputs[2:]
     result, label, activation = node.outputs[0], node.label, node.attrs.get("activation", "linear")
-    crops = {}
 
     def add(op, inputs, attrs, base, suffix):
         return add_op(graph, op, inputs, attrs, f"{result}.{base}", node.origin, NAME,
                       f"{label}_{suffix}" if label else "").outputs[0]
 
+    crops = {}                       # (dh, dw) -> the input cropped for that shift, shared by phases
     phases = []
-    for a, rows in enumerate(taps[0]):
-        for b, cols in enumerate(taps[1]):
-            terms = []
-            for th, dh in rows:
-                for tw, dw in cols:
-                    (crop_h, pad_h), (crop_w, pad_w) = _edges(dh), _edges(dw)
-                    source = x
-                    if dh or dw:
-                        if (dh, dw) not in crops:
-                            crops[(dh, dw)] = add("crop2d", [x], {"amounts": crop_h + crop_w}, f"crop{dh}{dw}",
-                                                  "crop")
-                        source = crops[(dh, dw)]
-                    weight = graph.const(graph.fresh_name(f"{result}.W{th}{tw}"),
-                                         np.ascontiguousarray(kernel[th:th + 1, tw:tw + 1].transpose(0, 1, 3, 2)),
-                                         "HWIO")
-                    conv = add("conv2d", [source, weight.name] + ([] if dh or dw else bias),
-                               {"strides": [1, 1], "pads": [0, 0, 0, 0], "dilations": [1, 1], "group": 1,
-                                "padding": "valid"}, f"tap{a}{b}_{th}{tw}", f"tap{th}{tw}")
-                    if dh or dw:
-                        conv = add("zero_pad2d", [conv], {"amounts": pad_h + pad_w}, f"tap{a}{b}_{th}{tw}.pad",
-                                   "pad")
-                    terms.append(conv)
-            phases.append(terms[0] if len(terms) == 1 else add("add", terms, {}, f"phase{a}{b}", f"phase{a}{b}"))
+    for (a, rows), (b, cols) in itertools.product(enumerate(taps[0]), enumerate(taps[1])):
+        terms = [_term(graph, node, add, crops, f"{a}{b}", tap_h, tap_w)
+                 for tap_h, tap_w in itertools.product(rows, cols)]
+        phases.append(terms[0] if len(terms) == 1 else add("add", terms, {}, f"phase{a}{b}", f"phase{a}{b}"))
     graph.erase(node)
     del graph.values[result]
     woven = add_op(graph, "interleave2d", phases, {"strides": list(node.attrs["strides"])},
                    result if activation == "linear" else f"{result}.woven", node.origin, NAME, label)
     if activation != "linear":
         add_op(graph, activation, woven.outputs, {}, result, node.origin, NAME, label)
+
+
+def _term(graph, node, add, crops, phase, tap_h, tap_w):
+    """One tap's 1x1 convolution of the input shifted by (dh, dw): crop, conv (with the bias
+    when unshifted), zero-pad back to the phase's size."""
+    (th, dh), (tw, dw) = tap_h, tap_w
+    x, kernel, bias = node.inputs[0], graph.value(node.inputs[1]).data, node.inputs[2:]
+    (crop_h, pad_h), (crop_w, pad_w) = _edges(dh), _edges(dw)
+    source = x
+    if dh or dw:
+        if (dh, dw) not in crops:
+            crops[(dh, dw)] = add("crop2d", [x], {"amounts": crop_h + crop_w}, f"crop{dh}{dw}", "crop")
+        source = crops[(dh, dw)]
+    weight = graph.const(graph.fresh_name(f"{node.outputs[0]}.W{th}{tw}"),
+                         np.ascontiguousarray(kernel[th:th + 1, tw:tw + 1].transpose(0, 1, 3, 2)), "HWIO")
+    conv = add("conv2d", [source, weight.name] + ([] if dh or dw else bias),
+               {"strides": [1, 1], "pads": [0, 0, 0, 0], "dilations": [1, 1], "group": 1, "padding": "valid"},
+               f"tap{phase}_{th}{tw}", f"tap{th}{tw}")
+    if dh or dw:
+        conv = add("zero_pad2d", [conv], {"amounts": pad_h + pad_w}, f"tap{phase}_{th}{tw}.pad", "pad")
+    return conv
