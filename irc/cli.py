@@ -95,13 +95,13 @@ def _load_plugins(args):
 
 
 def _input_shape(args):
-    from irc.source import parse_input_shape
+    from irc.frontend.source import parse_input_shape
     return parse_input_shape(args.input_shape)
 
 
 def _compile(args):
     from irc.compile import CompileOptions, compile_model
-    from irc.source import model_name
+    from irc.frontend.source import model_name
     out = Path(args.out) if args.out else Path("out") / model_name(args.model, args.weights)
     options = CompileOptions(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
                              framework=args.framework, weights=args.weights, exporter=args.exporter,
@@ -136,7 +136,7 @@ def _printer(print_after, enable_passes):
 
 
 def _dump(args):
-    from irc.dump_command import dump, write_output
+    from irc.check.dump import dump, write_output
     text = dump(args.model, args.after, args.format, args.input, args.arch, args.arch_args, _input_shape(args),
                 framework=args.framework, weights=args.weights, exporter=args.exporter)
     write_output(text, args.output)
@@ -158,14 +158,14 @@ def _check(args):
 
 
 def _run(args):
-    from irc.run import run_out_dir
+    from irc.bundle.run import run_out_dir
     run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output), args.target)
     print(f"irc: wrote {args.output}")
     return 0
 
 
 def _serve(args):
-    from irc.serve import serve
+    from irc.bundle.serve import serve
     serve(Path(args.out_dir), args.port)
     return 0
 

@@ -10,15 +10,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irc import probe
+from irc.bundle import probe
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from irc.lower.lower import lower
-from irc.manifest import MANIFEST, build_manifest, write_manifest
-from irc.page import write_page
-from irc.report import write_report
-from irc.quantize import Quantization
-from irc.source import load_source
+from irc.bundle.manifest import MANIFEST, build_manifest, write_manifest
+from irc.bundle.page import write_page
+from irc.bundle.report import write_report
+from irc.targets.quantize import Quantization
+from irc.frontend.source import load_source
 from irc.targets import get_target
 
 @dataclass

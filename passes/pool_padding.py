@@ -1,5 +1,5 @@
 from irc.errors import IrcError
-from irc.lower.kerasjs_pooling import plan_pool
+from irc.keras_semantics.pooling import plan_pool
 from passes.registry import register_pass
 from passes.util import add_op
 
@@ -13,7 +13,7 @@ _KIND = {"max_pool2d": lambda a: "max",
 def pool_padding(graph):
     """Map ONNX pooling windows (pads, ceil_mode, count_include_pad) exactly onto Keras.js
     'same' or 'valid' pooling, with a crop2d, and a zero_pad2d (average) or edge_pad2d (max)
-    in front where needed (the plan: irc/lower/kerasjs_pooling.py). Afterwards the node's
+    in front where needed (the plan: irc/keras_semantics/pooling.py). Afterwards the node's
     pads are what its Keras padding pads, ceil_mode=0 and count_include_pad=0, so the
     reference evaluation computes exactly what Keras.js will.
 

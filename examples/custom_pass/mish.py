@@ -13,10 +13,7 @@ Three registrations, one per stage of the compiler:
 
 import numpy as np
 
-from irc.frontend.onnx_import import onnx_op
-from irc.ir.ops import op
-from irc.ir.ops.common import same_as_input
-from irc.lower.lower import lowering
+from irc.api import lowering, onnx_op, op, same_as_input
 
 
 def _mish_reference(node, arrays, values):

@@ -19,7 +19,7 @@ from irc.ir import layout as L
 from irc.ir.dump import format_text
 from irc.ir.interpret import interpret
 from irc.lower.lower import lower
-from irc.source import load_source
+from irc.frontend.source import load_source
 
 STAGES = ("ir", "keras", "kerasjs")
 MARK = "<<< first over tolerance"
@@ -82,7 +82,7 @@ def probe_inputs(graph, options):
     if options.input_path:
         if len(graph.inputs) != 1:
             raise IrcError(f"--input: the model has {len(graph.inputs)} inputs; irc check takes one file")
-        from irc.run import load_npy
+        from irc.bundle.run import load_npy
         x = load_npy(Path(options.input_path))
         name = graph.inputs[0]
         if tuple(x.shape) != tuple(graph.value(name).shape):
@@ -169,7 +169,7 @@ def _runtime_feeds(model, feeds):
 
 
 def _keras_layer_outputs(model, feeds):
-    from irc.emit.keras_model import build_keras_model, import_keras
+    from irc.targets.keras.model import build_keras_model, import_keras
     try:
         keras = import_keras()
     except ImportError as exc:
@@ -185,8 +185,8 @@ def _keras_layer_outputs(model, feeds):
 def _kerasjs_layer_outputs(model, feeds, source, out_dir):
     import tempfile
 
-    from irc.emit.kerasjs import write_model_bin
-    from irc.kerasjs_runtime import run_model_bin
+    from irc.targets.kerasjs.writer import write_model_bin
+    from irc.targets.kerasjs.runtime import run_model_bin
     x = {name: array[0] for name, array in _runtime_feeds(model, feeds).items()}
     if out_dir is not None:
         model_bin = _checked_model_bin(Path(out_dir), source)
@@ -197,7 +197,7 @@ def _kerasjs_layer_outputs(model, feeds, source, out_dir):
 
 
 def _checked_model_bin(out_dir, source):
-    from irc.manifest import read_manifest
+    from irc.bundle.manifest import read_manifest
     manifest = read_manifest(out_dir)
     if manifest["source"]["sha256"] != source.sha256:
         raise IrcError(f"{out_dir} was compiled from another model (sha256 {manifest['source']['sha256'][:12]}…, "

@@ -1,5 +1,5 @@
 """ONNX ModelProto -> IR. Each ONNX node goes through the handler registered for its op
-type (irc/frontend/onnx_ops.py); outputs get shape and layout as they are created, so a
+type (irc/frontend/onnx_ops/); outputs get shape and layout as they are created, so a
 handler can look at its inputs' shapes."""
 
 import numpy as np
@@ -7,22 +7,14 @@ import onnx
 from onnx import numpy_helper
 
 from irc.errors import IrcError
+from irc.frontend import onnx_ops  # noqa: F401  (registers the handlers)
 from irc.frontend.constant_nodes import fold_if_constant
+from irc.frontend.onnx_ops.registry import HANDLERS
 from irc.frontend.weight_checks import refuse_nonfinite
 from irc.ir.graph import Graph, Node, Value
 from irc.ir.layout import SOURCE_ACTIVATION
 from irc.ir.ops import OPS
 
-HANDLERS = {}
-
-
-def onnx_op(*op_types):
-    """Register a handler `fn(ctx, onnx_node)` for ONNX op types."""
-    def register(fn):
-        for op_type in op_types:
-            HANDLERS[op_type] = fn
-        return fn
-    return register
 
 
 class ImportContext:

@@ -7,7 +7,7 @@ overwritten values or not depending on the order Keras.js happens to run layers 
 When an in-place layer's input has another reader, this step feeds the layer through a
 Reshape to the same shape instead: Reshape.js always allocates a new tensor and copies the
 data into it (`replaceTensorData`), so the in-place layer then owns its buffer.
-irc/emit/kerasjs_checks.py (check_in_place_layers) verifies the result independently.
+irc/targets/kerasjs/checks.py (check_in_place_layers) verifies the result independently.
 """
 
 from irc.lower.keras_graph import KerasLayer

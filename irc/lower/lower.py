@@ -6,21 +6,11 @@ import numpy as np
 from irc.errors import IrcError
 from irc.ir import layout as L
 from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
+from irc.lower import rules  # noqa: F401  (registers the rules)
 from irc.lower.in_place import copy_inputs_of_in_place_layers
 from irc.lower.naming import LayerNamer
+from irc.lower.registry import RULES
 from irc.lower.wide_dense import split_wide_dense
-
-RULES = {}
-
-
-def lowering(*ops):
-    """Register `fn(ctx, node)` as the lowering of IR ops; it calls ctx.add_layer(...)."""
-    def register(fn):
-        for op in ops:
-            RULES[op] = fn
-        return fn
-    return register
-
 
 class LowerContext:
     def __init__(self, graph):
@@ -129,7 +119,3 @@ def _require_batch_one(value):
     if value.shape[0] != 1:
         raise IrcError(f"tensor {value.name} has batch size {value.shape[0]}; Keras.js runs one "
                        "sample at a time: compile with batch size 1 (--input-shape 1,...)")
-
-
-# Rules register themselves on import.
-from irc.lower import rules  # noqa: E402,F401

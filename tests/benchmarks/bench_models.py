@@ -30,7 +30,7 @@ def write_source(name, out):
     import chainer
     import onnx
     from irc.check.onnx_reference import reference_model
-    from irc.source import load_source
+    from irc.frontend.source import load_source
     kind, shape = MODELS[name]
     out.mkdir(parents=True, exist_ok=True)
     npz = out / "model.npz"

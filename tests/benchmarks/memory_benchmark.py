@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGES = """
 import resource, sys
 import irc.compile as C
-import irc.source as S
+import irc.frontend.source as S
 
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 1e6

@@ -162,7 +162,7 @@ def serve_site(out, site):
     """Serve, on 127.0.0.1 at a free port with irc serve's handler (fixed MIME types, no
     caching), a directory of links: /bench (this page), /node_modules and /models (out).
     -> a context manager giving the base URL (ending in /)."""
-    from irc.serve import static_server
+    from irc.bundle.serve import static_server
     from tests.browser.page_driver import serving
     site.mkdir()
     for name, target in (("bench", JS.parent), ("node_modules", ROOT / "node_modules"), ("models", out)):

@@ -7,7 +7,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from irc.serve import make_server
+from irc.bundle.serve import make_server
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parents[1] / "build" / "test-output" / "browser"

@@ -13,7 +13,7 @@ import pytest
 
 from irc.cli import main
 from irc.frontend.chainer_frontend import import_chainer
-from irc.manifest import read_manifest
+from irc.bundle.manifest import read_manifest
 from tests.browser.page_driver import drive, served
 from tests.browser.test_page import GPU_ATOL, OUTPUT_ATOL, runtime_flat
 from tests.browser.wide_generator import N_HIDDEN, UNITS, WideGenerator

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from irc.cli import main
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from tests.chainer_models import chainer_forward
 
 ARCHS = Path(__file__).resolve().parents[1] / "chainer_archs.py"

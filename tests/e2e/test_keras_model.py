@@ -12,7 +12,7 @@ pytestmark = pytest.mark.tensorflow
 
 @pytest.mark.parametrize("ch", [64])
 def test_keras_model_matches_chainer(ch, tmp_path):
-    from irc.emit.keras_model import build_keras_model
+    from irc.targets.keras.model import build_keras_model
     gen = save_random_generator(tmp_path / "gen.npz", ch, seed=11)
     lowered, _ = compile_model(tmp_path / "gen.npz", tmp_path / "out", CompileOptions(probe=False))
     keras_model = build_keras_model(lowered)

@@ -8,7 +8,7 @@ import pytest
 
 from irc.cli import main
 from irc.errors import IrcError
-from irc.run import run_manifest
+from irc.bundle.run import run_manifest
 from tests.chainer_models import chainer_forward, save_random_generator
 
 TOLERANCE = 1e-5
@@ -102,7 +102,7 @@ def test_required_passes_cannot_be_disabled():
 
 def test_report_kerasjs_latency_ch512(tmp_path, capsys):
     """Measured, not asserted: Node Keras.js time per run, optimized vs naive (ch=512)."""
-    from irc.kerasjs_runtime import run_model_bin_many
+    from irc.targets.kerasjs.runtime import run_model_bin_many
     save_random_generator(tmp_path / "gen.npz", 512, seed=5)
     compile_gen(tmp_path, tmp_path / "gen.npz", "opt")
     compile_gen(tmp_path, tmp_path / "gen.npz", "naive", "--no-optimize")

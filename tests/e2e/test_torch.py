@@ -274,7 +274,7 @@ def run_python(code):
 
 
 def test_importing_irc_does_not_import_torch():
-    result = run_python("import sys, irc.cli, irc.compile, irc.source, irc.frontend.torch_frontend; "
+    result = run_python("import sys, irc.cli, irc.compile, irc.frontend.source, irc.frontend.torch_frontend; "
                         "print('torch' in sys.modules)")
     assert result.stdout.strip() == "False", result.stderr
 

@@ -1,4 +1,4 @@
-"""irc.emit.keras_model: the lowered graph as a real Keras 3 model.
+"""irc.targets.keras.model: the lowered graph as a real Keras 3 model.
 
 Every test that imports TensorFlow lives in this module (marked `keras`), so the
 ~10 s import is paid once and `-m "not keras"` skips all of it.
@@ -7,7 +7,7 @@ Every test that imports TensorFlow lives in this module (marked `keras`), so the
 import numpy as np
 import pytest
 
-from irc.emit.keras_model import build_keras_model
+from irc.targets.keras.model import build_keras_model
 from irc.errors import IrcError
 from tests.emit.emit_models import ALL_MODELS, layer, random_inputs
 from tests.emit.numpy_reference import run_reference

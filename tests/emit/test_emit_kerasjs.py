@@ -1,4 +1,4 @@
-"""model.bin written by irc.emit.kerasjs, run in the real Keras.js under Node."""
+"""model.bin written by irc.targets.kerasjs.writer, run in the real Keras.js under Node."""
 
 import subprocess
 import sys
@@ -7,9 +7,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from irc.emit.kerasjs import write_model_bin
+from irc.targets.kerasjs.writer import write_model_bin
 from irc.errors import IrcError
-from irc.kerasjs_runtime import REPO_ROOT, run_model_bin, run_model_bin_many
+from irc.targets.kerasjs.runtime import run_model_bin, run_model_bin_many
+from irc.targets.node.modules import REPO_ROOT
 from tests.emit.emit_models import (ALL_MODELS, generator_model, input_layer, keras_model, layer,
                                     random_inputs)
 from tests.emit.numpy_reference import run_reference
@@ -146,7 +147,7 @@ def test_in_place_layer_must_own_its_input(tmp_path):
 MEMORY_SCRIPT = textwrap.dedent("""
     import resource, sys
     import numpy as np
-    from irc.emit.kerasjs import write_model_bin
+    from irc.targets.kerasjs.writer import write_model_bin
     from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
 
     kernel = np.full((4096, 4096), 0.5, dtype=np.float32)  # 64 MiB

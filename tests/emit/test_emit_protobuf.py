@@ -6,9 +6,9 @@ import subprocess
 
 import numpy as np
 
-from irc.emit import protobuf as pb
-from irc.emit.kerasjs import model_config, write_model_bin
-from irc.kerasjs_runtime import KERASJS_DIR
+from irc.targets.kerasjs import protobuf as pb
+from irc.targets.kerasjs.writer import model_config, write_model_bin
+from irc.targets.node.modules import package_dir
 from tests.emit.emit_models import generator_model
 
 
@@ -60,7 +60,7 @@ def test_keras_js_decoder_reads_every_field(tmp_path):
     model = generator_model(np.random.default_rng(0))
     write_model_bin(model, tmp_path / "model.bin")
 
-    proc = subprocess.run(["node", "-e", DECODE_JS, str(KERASJS_DIR / "lib" / "proto.js"),
+    proc = subprocess.run(["node", "-e", DECODE_JS, str(package_dir("keras-js", "lib", "proto.js")),
                            str(tmp_path / "model.bin")], capture_output=True, text=True, check=True)
 
     decoded = json.loads(proc.stdout)

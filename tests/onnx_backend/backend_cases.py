@@ -32,8 +32,8 @@ from onnx import numpy_helper
 
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
-from irc.manifest import read_manifest
-from irc.run import run_manifest_many
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest_many
 
 DATA_DIR = Path(onnx.__file__).resolve().parent / "backend" / "test" / "data"
 GROUPS = ("pytorch-converted", "pytorch-operator", "light")

@@ -10,8 +10,8 @@ import pytest
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from tests.ir_check import run_ir
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
 

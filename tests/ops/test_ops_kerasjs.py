@@ -6,8 +6,8 @@ import onnx
 import pytest
 
 from irc.compile import CompileOptions, compile_model
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
 
 X4 = (1, 5, 7, 6)          # N, C, H, W

@@ -21,8 +21,8 @@ from onnx import helper
 
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from tests.property.graphs import onnx_graphs, run_reference
 
 TOLERANCE = 1e-4

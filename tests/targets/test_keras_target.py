@@ -11,8 +11,8 @@ import pytest
 
 from irc.cli import main
 from irc.compile import CompileOptions, compile_model
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from tests.chainer_models import chainer_forward, save_random_generator
 
 pytestmark = pytest.mark.tensorflow
@@ -69,7 +69,7 @@ def predict_source_layout(keras_model, case):
 
 @pytest.mark.parametrize("file", FILES)
 def test_load_model_matches_chainer(case, file):
-    from irc.emit.keras_model import import_keras
+    from irc.targets.keras.model import import_keras
     keras_model = import_keras().models.load_model(case.out / file, compile=False)
     got = predict_source_layout(keras_model, case)
     assert got.shape == case.expected.shape
@@ -142,7 +142,7 @@ def test_quantize_is_refused_in_one_line(capsys, tmp_path):
 
 
 def test_importing_irc_targets_does_not_import_tensorflow():
-    code = ("import sys, irc.targets, irc.compile, irc.run; assert 'keras' in irc.targets.TARGETS; "
+    code = ("import sys, irc.targets, irc.compile, irc.bundle.run; assert 'keras' in irc.targets.TARGETS; "
             "print(sorted({'tensorflow', 'keras'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

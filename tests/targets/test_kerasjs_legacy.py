@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from irc.compile import CompileOptions, compile_model
-from irc.emit.kerasjs_legacy import FILES, check_for_kerasjs_legacy, write_legacy_files
+from irc.targets.kerasjs_legacy.writer import FILES, check_for_kerasjs_legacy, write_legacy_files
 from irc.errors import IrcError
-from irc.manifest import read_manifest
-from irc.run import run_manifest
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from irc.targets import get_target
 from tests.chainer_models import chainer_forward, save_random_generator
 from tests.emit.emit_models import (branchy_model, deconv_model, flatten_model, generator_model, input_layer,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from irc.compile import CompileOptions, compile_model
-from irc.quantize import MIN_QUANTIZED_SIZE, uint8_affine, uint8_decoded
+from irc.targets.quantize import MIN_QUANTIZED_SIZE, uint8_affine, uint8_decoded
 from tests.chainer_models import save_random_generator
 
 

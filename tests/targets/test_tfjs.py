@@ -1,5 +1,5 @@
 """The tfjs target: tfjs/model.json + weight shards, loaded by tf.loadLayersModel in the real
-@tensorflow/tfjs 4.22 under Node (irc/js/run_tfjs.js, cpu backend; one case on wasm) and
+@tensorflow/tfjs 4.22 under Node (irc/targets/tfjs/run_tfjs.js, cpu backend; one case on wasm) and
 compared with Chainer (DCGAN generator, a classifier) and with an independent numpy
 interpreter (hand-built layer graphs, including the layers tfjs needs rewritten); quantized
 weights as tfjs decodes them against what the compile report records."""
@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from irc.compile import CompileOptions, compile_model
-from irc.emit.tfjs import MAX_SHARDS, SHARD_BYTES, affine_codes, write_tfjs
+from irc.targets.tfjs.writer import MAX_SHARDS, SHARD_BYTES, affine_codes, write_tfjs
 from irc.errors import IrcError
 from irc.lower.rules.elementwise import AFFINE_EPSILON, AFFINE_VARIANCE
-from irc.manifest import read_manifest
-from irc.quantize import MIN_QUANTIZED_SIZE, Quantization
-from irc.run import run_manifest
-from irc.tfjs_runtime import read_tfjs_weights, run_tfjs_many
+from irc.bundle.manifest import read_manifest
+from irc.targets.quantize import MIN_QUANTIZED_SIZE, Quantization
+from irc.bundle.run import run_manifest
+from irc.targets.tfjs.runtime import read_tfjs_weights, run_tfjs_many
 from tests.chainer_models import chainer_forward, save_random_generator
 from tests.emit.emit_models import ALL_MODELS, input_layer, keras_model, layer, random_inputs
 from tests.emit.numpy_reference import LAYERS as REFERENCE_LAYERS
@@ -336,7 +336,7 @@ def test_dcgan_float32_matches_chainer(dcgan):
 @pytest.mark.parametrize("mode, width", [("uint8", 1), ("uint16", 2), ("float16", 2)])
 def test_quantized_weights_decode_to_what_the_report_records(dcgan, mode, width):
     """tfjs's own decoded variables (read back from the loaded model) against the originals:
-    exactly the per-tensor error irc.quantize recorded; small and kept tensors float32."""
+    exactly the per-tensor error irc.targets.quantize recorded; small and kept tensors float32."""
     tmp, _, model, _ = dcgan
     out = tmp / mode
     out.mkdir()
@@ -351,7 +351,7 @@ def test_quantized_weights_decode_to_what_the_report_records(dcgan, mode, width)
     for name, original in originals.items():
         error = float(np.abs(tfjs[name].astype(np.float64) - original).max())
         assert error == (quantization.errors[name][0] if name in quantized else 0.0), name
-        if name in quantized and mode != "uint8":          # uint8 may clip rare extremes (irc.quantize)
+        if name in quantized and mode != "uint8":          # uint8 may clip rare extremes (irc.targets.quantize)
             assert 0 < error <= 2 ** -11 * np.abs(original).max(), name   # float16's half step at the top
     entries = json.loads((out / files[0]).read_text())["weightsManifest"][0]["weights"]
     assert {e["name"] for e in entries if "quantization" in e} == quantized

@@ -4,7 +4,7 @@ constant layer)."""
 
 import numpy as np
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of
 
 

@@ -1,6 +1,6 @@
 """Conv and ConvTranspose."""
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 from irc.ir.layout import axes
 

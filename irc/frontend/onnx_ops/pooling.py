@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
-from irc.lower.kerasjs_pooling import plan_pool
+from irc.keras_semantics.pooling import plan_pool
 
 
 def _require_nchw(ctx, name):

@@ -8,7 +8,7 @@ very input and requires it to be o // scale, the pixel UpSampling2D repeats."""
 
 import numpy as np
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 
 _TRANSFORMS = {

@@ -3,7 +3,7 @@
 import numpy as np
 from onnx import numpy_helper
 
-from irc.frontend.onnx_import import onnx_op
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of
 from irc.ir.layout import SOURCE_ACTIVATION
 

@@ -1,38 +1,4 @@
-"""What every IR op means: output shape and layout, and a numpy reference evaluation.
+"""The IR ops, one module per family; each registers its ops (irc/ir/ops/registry.py) on import."""
 
-Semantics follow ONNX; the layout labels say how data is stored. The reference evaluation
-moves each input into the op's canonical (ONNX) layout, computes, and moves the result
-into the output's layout, so it stays correct whatever passes did to the layouts.
-
-Each op also declares which layouts it accepts, which to-channels-last reads:
-  "channels_last"  Keras.js runs it channels-last only (convolutions, pooling);
-  "free"           it computes the same in any layout its inputs share (elementwise ops);
-                   `remap(graph, node)`, if given, rewrites attributes that name axes;
-  "source"         it needs its input in the source layout (reshape, flatten, dense).
-"""
-
-from dataclasses import dataclass
-from typing import Callable
-
-LAYOUT_KINDS = ("channels_last", "free", "source")
-
-
-@dataclass
-class OpSpec:
-    infer: Callable            # (node, [Value]) -> [(shape, layout)]
-    evaluate: Callable         # (node, [ndarray], [Value]) -> [ndarray]
-    layout: str = "source"
-    remap: Callable = None     # (graph, node) -> None, for "free" ops whose attributes name axes
-
-
-OPS = {}
-
-
-def op(name, infer, evaluate, layout="source", remap=None):
-    if layout not in LAYOUT_KINDS:
-        raise ValueError(f"op {name}: layout must be one of {LAYOUT_KINDS}")
-    OPS[name] = OpSpec(infer, evaluate, layout, remap)
-
-
-# Each module registers its ops on import.
-from irc.ir.ops import concat, conv, dense, elementwise, interleave, pooling, resize, shape  # noqa: E402,F401
+from irc.ir.ops import concat, conv, dense, elementwise, interleave, pooling, resize, shape  # noqa: F401
+from irc.ir.ops.registry import LAYOUT_KINDS, OPS, OpSpec, op  # noqa: F401

@@ -7,7 +7,7 @@ features ('NC'); any other flattened order along the concat axis has no single l
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops import op
+from irc.ir.ops.registry import op
 
 
 def _concat_infer(node, vals):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops import op
+from irc.ir.ops.registry import op
 from irc.ir.ops.common import apply_activation, canonical
 
 

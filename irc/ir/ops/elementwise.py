@@ -9,7 +9,7 @@ broadcasting; the `remap` hook transposes them along when a pass moves the activ
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops import op
+from irc.ir.ops.registry import op
 from irc.ir.ops.common import same_as_input
 
 

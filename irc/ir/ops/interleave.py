@@ -6,7 +6,7 @@ Inputs: sh*sw tensors [N, H, W, C] @NHWC in row-major phase order (a, b); attrs:
 
 import numpy as np
 
-from irc.ir.ops import op
+from irc.ir.ops.registry import op
 
 
 def _interleave_infer(node, vals):

@@ -4,7 +4,7 @@ axes their labels name (crop2d, zero_pad2d)."""
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops import op
+from irc.ir.ops.registry import op
 
 
 def _reshape_infer(node, vals):

@@ -7,7 +7,7 @@ that swaps the axis last and back: the same result on the CPU, and a model the b
 can run with gpu: true."""
 
 from irc.lower.keras_graph import KerasLayer
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require
 
 

@@ -1,6 +1,6 @@
 """Conv2D and Conv2DTranspose."""
 
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require, weights
 
 

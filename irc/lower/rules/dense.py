@@ -1,6 +1,6 @@
 """Dense."""
 
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require, weights
 
 

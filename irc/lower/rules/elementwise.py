@@ -5,7 +5,7 @@ import numpy as np
 
 from irc.ir.ops.elementwise import KERAS_HARD_SIGMOID, KERAS_SELU, keras_constants
 from irc.lower.keras_graph import KerasLayer
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require, weights
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softplus": "softplus",

@@ -7,7 +7,7 @@ is one Keras.js WebGL2 handles too: Concatenate along the last axis only, Reshap
 Permute of rank <= 4 (index maps), each Reshape reading a fresh contiguous tensor
 (Keras.js's CPU Reshape reuses its input's buffer as is)."""
 
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require
 from irc.lower.rules.concat import chain
 

@@ -1,8 +1,8 @@
 """MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, and edge
 padding (Cropping2D of the border, UpSampling2D to repeat it, Concatenate)."""
 
-from irc.lower.kerasjs_pooling import keras_same_pads
-from irc.lower.lower import lowering
+from irc.keras_semantics.pooling import keras_same_pads
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require
 from irc.lower.rules.concat import chain, concatenate
 from irc.lower.rules.shape import DATA_FORMATS

@@ -1,6 +1,6 @@
 """UpSampling2D."""
 
-from irc.lower.lower import lowering
+from irc.lower.registry import lowering
 from irc.lower.rules.common import require
 
 

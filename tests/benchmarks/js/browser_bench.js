@@ -11,7 +11,7 @@
 
 const fs = require('fs');
 const { launch } = require('../../browser/chromium');
-const { fail } = require('../../../irc/js/node_bridge');
+const { fail } = require('../../../irc/targets/node/bridge');
 
 // A page can hang rather than fail (a WebGL context lost on SwiftShader leaves Keras.js's
 // promise pending; TF.js loading more than 6 shards did until page.js read each as it came):

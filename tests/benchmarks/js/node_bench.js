@@ -12,7 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const { bench } = require('./runtimes');
-const { fail } = require('../../../irc/js/node_bridge');
+const { fail } = require('../../../irc/targets/node/bridge');
 
 globalThis.performance = globalThis.performance || performance;
 const NODE_MODULES = path.resolve(__dirname, '..', '..', '..', 'node_modules');

@@ -31,7 +31,7 @@ import numpy as np
 
 import irc
 from irc.errors import IrcError
-from irc.quantize import uint8_affine
+from irc.targets.quantize import uint8_affine
 
 TFJS_DIR = "tfjs"
 MODEL_JSON = "model.json"
@@ -61,7 +61,7 @@ class TfjsLayer:
 
 def write_tfjs(model, out_dir, quantization=None):
     """Write OUT/tfjs/; returns the files written, relative to out_dir (model.json first).
-    quantization (irc.quantize.Quantization): tensors it applies to are stored quantized,
+    quantization (irc.targets.quantize.Quantization): tensors it applies to are stored quantized,
     and it records each one's error as tfjs decodes it."""
     layers = tfjs_layers(model)
     directory = out_dir / TFJS_DIR

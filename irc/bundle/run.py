@@ -3,7 +3,7 @@
 import numpy as np
 
 from irc.errors import IrcError
-from irc.manifest import read_manifest
+from irc.bundle.manifest import read_manifest
 
 
 def run_out_dir(out_dir, input_path, output_path, target=None):

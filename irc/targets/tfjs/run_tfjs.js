@@ -20,9 +20,7 @@
 const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
-const { readRequest, writeTensors, writeResponse, fail } = require('./node_bridge');
-
-const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+const { NODE_MODULES, readRequest, writeTensors, writeResponse, fail } = require('../node/bridge');
 
 // tfjs greets Node users on the console ("install tfjs-node") and warns through it; keep that
 // off stdout and stderr unless something fails.

@@ -37,11 +37,11 @@ import re
 
 import numpy as np
 
-from irc.emit.kerasjs import _json_scalar, model_config
-from irc.emit.kerasjs_checks import check_outputs, weights_in_file_order
+from irc.targets.kerasjs.writer import _json_scalar, model_config
+from irc.targets.kerasjs.checks import check_outputs, weights_in_file_order
 from irc.errors import IrcError
 from irc.lower.keras_graph import KerasLayer
-from irc.lower.kerasjs_pooling import keras_windows
+from irc.keras_semantics.pooling import keras_windows
 
 ARCH, WEIGHTS, METADATA = "model_arch.json", "model_weights.buf", "model_metadata.json"
 FILES = [ARCH, WEIGHTS, METADATA]

@@ -1,10 +1,14 @@
-// The request/response protocol every irc Node runner speaks (Python side: irc/node_bridge.py):
+// The request/response protocol every irc Node runner speaks (Python side: irc/targets/node/bridge.py):
 // a request directory holds request.json {inputs: [{name, shape, file}], ...options} and raw
 // little-endian float32 files; the runner writes response.json and its tensors beside them.
 // On error: one line on stderr, "<runner>: <message>", exit status 1.
 
 const fs = require('fs');
 const path = require('path');
+
+// The npm packages the runners load: IRC_NODE_MODULES (set by irc/targets/node/bridge.py from
+// irc/targets/node/modules.py), else the repository's node_modules.
+const NODE_MODULES = process.env.IRC_NODE_MODULES || path.resolve(__dirname, '..', '..', '..', 'node_modules');
 
 function readRequest(dir) {
   const request = JSON.parse(fs.readFileSync(path.join(dir, 'request.json'), 'utf8'));
@@ -37,4 +41,4 @@ function fail(message) {
   process.exit(1);
 }
 
-module.exports = { readRequest, writeTensors, writeResponse, fail };
+module.exports = { NODE_MODULES, readRequest, writeTensors, writeResponse, fail };

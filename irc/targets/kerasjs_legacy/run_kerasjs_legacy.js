@@ -7,7 +7,7 @@
 // The request/response protocol is in kerasjs_runner.js.
 'use strict';
 
-const { main, ready } = require('./kerasjs_runner');
+const { main, ready } = require('../kerasjs/kerasjs_runner');
 
 main({
   package: 'keras-js-legacy',

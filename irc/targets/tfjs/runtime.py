@@ -1,5 +1,5 @@
-"""Run a TensorFlow.js layers model (irc/emit/tfjs.py) in @tensorflow/tfjs under Node
-(irc/js/run_tfjs.js), loaded as a page loads it: tf.loadLayersModel over tf.io.http.
+"""Run a TensorFlow.js layers model (irc/targets/tfjs/writer.py) in @tensorflow/tfjs under Node
+(irc/targets/tfjs/run_tfjs.js), loaded as a page loads it: tf.loadLayersModel over tf.io.http.
 
 Backend: IRC_TFJS_BACKEND, "cpu" (default: tfjs-backend-cpu, plain JavaScript, what
 tfjs falls back to everywhere) or "wasm" (tfjs-backend-wasm, XNNPACK). Tensors cross the
@@ -12,11 +12,10 @@ import tempfile
 from pathlib import Path
 
 from irc.errors import IrcError
-from irc.node_bridge import read_response, read_tensors, run_node, write_requests
+from irc.targets.node.bridge import read_response, read_tensors, run_node, write_requests
+from irc.targets.node.modules import package_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RUNNER = REPO_ROOT / "irc" / "js" / "run_tfjs.js"
-TFJS_DIR = REPO_ROOT / "node_modules" / "@tensorflow" / "tfjs"
+RUNNER = Path(__file__).resolve().parent / "run_tfjs.js"
 BACKENDS = ("cpu", "wasm")
 
 
@@ -48,8 +47,9 @@ def read_tfjs_weights(model_json, backend=None):
 
 
 def _run(model_json, backend, request_dirs, weights_dir=None):
-    if not TFJS_DIR.is_dir():
-        raise IrcError(f"TensorFlow.js is not installed ({TFJS_DIR} is missing); run `make setup`")
+    tfjs_dir = package_dir("@tensorflow", "tfjs")
+    if not tfjs_dir.is_dir():
+        raise IrcError(f"TensorFlow.js is not installed ({tfjs_dir} is missing); run `make setup`")
     extra = ["--weights", weights_dir] if weights_dir else []
     run_node(RUNNER, [model_json, backend, *extra, *request_dirs],
              f"TensorFlow.js ({backend}) failed on {model_json}")

@@ -1,5 +1,5 @@
-"""Run a model.bin in the real Keras.js 1.0 under Node (irc/js/run_kerasjs.js); run_in_node
-runs any runner on irc/js/kerasjs_runner.js (e.g. Keras.js 0.3.0's, irc/targets/kerasjs_legacy.py).
+"""Run a model.bin in the real Keras.js 1.0 under Node (irc/targets/kerasjs/run_kerasjs.js); run_in_node
+runs any runner on irc/targets/kerasjs/kerasjs_runner.js (e.g. Keras.js 0.3.0's, irc/targets/kerasjs_legacy.py).
 
 Tensors cross the process boundary as raw little-endian float32 files in a temp dir.
 """
@@ -8,11 +8,10 @@ import tempfile
 from pathlib import Path
 
 from irc.errors import IrcError
-from irc.node_bridge import read_response, read_tensors, run_node, write_requests
+from irc.targets.node.bridge import read_response, read_tensors, run_node, write_requests
+from irc.targets.node.modules import package_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RUNNER = REPO_ROOT / "irc" / "js" / "run_kerasjs.js"
-KERASJS_DIR = REPO_ROOT / "node_modules" / "keras-js"
+RUNNER = Path(__file__).resolve().parent / "run_kerasjs.js"
 
 
 def run_model_bin(model_bin_path, inputs, all_layers=False):
@@ -28,11 +27,11 @@ def run_model_bin(model_bin_path, inputs, all_layers=False):
 def run_model_bin_many(model_bin_path, inputs_list, all_layers=False):
     """run_model_bin for each of `inputs_list`, in one Node process that loads the model
     once (Node and Keras.js start-up cost more than running a small model). -> [result]."""
-    return run_in_node(RUNNER, KERASJS_DIR, [Path(model_bin_path)], inputs_list, all_layers)
+    return run_in_node(RUNNER, package_dir("keras-js"), [Path(model_bin_path)], inputs_list, all_layers)
 
 
 def run_in_node(runner, package_dir, model_files, inputs_list, all_layers=False, what=None):
-    """Run `runner` (a script on irc/js/kerasjs_runner.js) on model_files, once per inputs
+    """Run `runner` (a script on irc/targets/kerasjs/kerasjs_runner.js) on model_files, once per inputs
     in inputs_list; package_dir: the Keras.js it loads. -> [result] as run_model_bin's."""
     if not package_dir.is_dir():
         raise IrcError(f"Keras.js is not installed ({package_dir} is missing); run `make setup`")

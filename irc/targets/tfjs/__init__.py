@@ -1,20 +1,20 @@
-"""TensorFlow.js layers model: tfjs/model.json plus weight shards (irc/emit/tfjs.py writes
+"""TensorFlow.js layers model: tfjs/model.json plus weight shards (irc/targets/tfjs/writer.py writes
 them, tf.loadLayersModel reads them; irc runs them in @tensorflow/tfjs under Node)."""
 
 import os
 
-from irc.targets import Target, register_target
+from irc.targets.registry import Target, register_target
 
 MODEL_JSON = "tfjs/model.json"
 
 
 def write(model, out_dir, quantization):
-    from irc.emit.tfjs import write_tfjs
+    from irc.targets.tfjs.writer import write_tfjs
     return write_tfjs(model, out_dir, quantization)
 
 
 def run(out_dir, feeds_list):
-    from irc.tfjs_runtime import run_tfjs_many
+    from irc.targets.tfjs.runtime import run_tfjs_many
     return [result["outputs"] for result in run_tfjs_many(out_dir / MODEL_JSON, feeds_list)]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from irc.ir.dump import format_json, format_text
-from irc.source import load_source
+from irc.frontend.source import load_source
 
 FORMATS = ("text", "json", "dot", "svg")
 

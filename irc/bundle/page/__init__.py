@@ -1,6 +1,6 @@
 """OUT/index.html: a demo page that runs the compiled model in the browser.
 
-The page is static (irc/page/*.html, *.js, *.css, copied as they are) and reads
+The page is static (irc/bundle/page/*.html, *.js, *.css, copied as they are) and reads
 manifest.json when it loads, so the same files serve every model and a compile writes
 byte-identical pages. It runs the kerasjs target with Keras.js 1.0's browser bundle,
 copied beside it: nothing is fetched from the internet. Serve OUT with `irc serve OUT`.
@@ -10,11 +10,12 @@ import shutil
 from pathlib import Path
 
 from irc.errors import IrcError
+from irc.targets.node.modules import package_dir
 
 PAGE_DIR = Path(__file__).resolve().parent
 PAGE_FILES = ("index.html", "irc-page.css", "irc-page.js", "irc-generator.js", "irc-generic.js")
 PAGE_TARGET = "kerasjs"            # the target whose files the page runs
-KERASJS_BUNDLE = PAGE_DIR.parents[1] / "node_modules" / "keras-js" / "dist" / "keras.min.js"
+KERASJS_BUNDLE = package_dir("keras-js", "dist", "keras.min.js")
 
 
 def write_page(out_dir, target_names):

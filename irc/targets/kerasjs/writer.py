@@ -14,16 +14,16 @@ import json
 
 import numpy as np
 
-from irc.emit import protobuf as pb
-from irc.quantize import uint8_affine, uint8_decoded
-from irc.emit.kerasjs_checks import check_for_kerasjs, weight_name, weights_in_file_order
+from irc.targets.kerasjs import protobuf as pb
+from irc.targets.quantize import uint8_affine, uint8_decoded
+from irc.targets.kerasjs.checks import check_for_kerasjs, weight_name, weights_in_file_order
 
 KERAS_VERSION = "2.1.6"  # the Keras whose model_config format Keras.js 1.0 parses
 BACKEND = "tensorflow"
 
 
 def write_model_bin(model, path, quantization=None):
-    """quantization (irc.quantize.Quantization): uint8 tensors carry Keras.js's own
+    """quantization (irc.targets.quantize.Quantization): uint8 tensors carry Keras.js's own
     quantize_min/quantize_max; it records each tensor's error as Keras.js decodes it."""
     check_for_kerasjs(model)
     body = _body(model, quantization)

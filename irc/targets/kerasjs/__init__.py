@@ -1,18 +1,18 @@
-"""Keras.js 1.0: one protobuf file, model.bin (irc/emit/kerasjs.py writes it, Node runs it)."""
+"""Keras.js 1.0: one protobuf file, model.bin (irc/targets/kerasjs/writer.py writes it, Node runs it)."""
 
-from irc.targets import Target, register_target
+from irc.targets.registry import Target, register_target
 
 MODEL_BIN = "model.bin"
 
 
 def write(model, out_dir, quantization):
-    from irc.emit.kerasjs import write_model_bin
+    from irc.targets.kerasjs.writer import write_model_bin
     write_model_bin(model, out_dir / MODEL_BIN, quantization)
     return [MODEL_BIN]
 
 
 def run(out_dir, feeds_list):
-    from irc.kerasjs_runtime import run_model_bin_many
+    from irc.targets.kerasjs.runtime import run_model_bin_many
     return [result["outputs"] for result in run_model_bin_many(out_dir / MODEL_BIN, feeds_list)]
 
 

@@ -1,14 +1,20 @@
-"""The protocol irc's Node runners (irc/js/*.js) share: per run a directory holding each
+"""The protocol irc's Node runners (irc/targets/*/*.js) share: per run a directory holding each
 input as raw little-endian float32 plus request.json; the runner answers with
 response.json and float32 files beside it. Failures end in one line on stderr."""
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import numpy as np
 
 from irc.errors import IrcError
+from irc.targets.node.modules import ENV, node_modules
+
+# A runner that has not answered in this long is stuck (the largest models irc's tests and
+# benchmarks run take well under a minute); IRC_NODE_TIMEOUT overrides it.
+NODE_TIMEOUT = 600
 
 
 def write_requests(tmp, inputs_list, **options):
@@ -27,12 +33,19 @@ def write_requests(tmp, inputs_list, **options):
     return request_dirs
 
 
-def run_node(runner, args, failure):
-    """node runner args...; a failure raises IrcError "<failure>: <the runner's last line>"."""
+def run_node(runner, args, failure, timeout=None):
+    """node runner args...; a failure raises IrcError "<failure>: <the runner's last line>".
+    timeout: seconds (default IRC_NODE_TIMEOUT, else NODE_TIMEOUT); a runner still going
+    then is killed and the failure says so."""
+    timeout = timeout or float(os.environ.get("IRC_NODE_TIMEOUT", NODE_TIMEOUT))
+    env = dict(os.environ, **{ENV: str(node_modules())})
     try:
-        proc = subprocess.run(["node", str(runner), *map(str, args)], capture_output=True, text=True)
+        proc = subprocess.run(["node", str(runner), *map(str, args)], capture_output=True, text=True,
+                              env=env, timeout=timeout)
     except FileNotFoundError:
         raise IrcError("`node` was not found; install Node.js 20 and run `make setup`") from None
+    except subprocess.TimeoutExpired:
+        raise IrcError(f"{failure}: no answer after {timeout:g} s (IRC_NODE_TIMEOUT sets the limit)") from None
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
         # Node itself may warn first; the runner's own message, prefixed with its name, comes last.

@@ -1,5 +1,5 @@
 """Keras 3: keras/model.keras (native format) and keras/model.h5 (Keras 3's legacy HDF5, for
-tools that read HDF5), both from the same keras.Model that irc/emit/keras_model.py builds.
+tools that read HDF5), both from the same keras.Model that irc/targets/keras/model.py builds.
 
 Weights stay float32 (quantizes=()): a Keras file has no quantized-weight encoding that
 Keras reads back as the same layers. TensorFlow is imported inside write and run only.
@@ -23,7 +23,7 @@ from importlib import metadata
 import numpy as np
 
 from irc.errors import IrcError
-from irc.targets import Target, register_target
+from irc.targets.registry import Target, register_target
 
 DIR = "keras"
 MODEL_KERAS = f"{DIR}/model.keras"
@@ -32,7 +32,7 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def write(model, out_dir, quantization):
-    from irc.emit.keras_model import build_keras_model
+    from irc.targets.keras.model import build_keras_model
     if quantization.mode:
         raise IrcError(f"--quantize {quantization.mode}: target keras stores float32 only")
     keras = _keras()
@@ -78,7 +78,7 @@ def run(out_dir, feeds_list):
 
 
 def _keras():
-    from irc.emit.keras_model import import_keras
+    from irc.targets.keras.model import import_keras
     try:
         return import_keras()
     except ImportError as exc:

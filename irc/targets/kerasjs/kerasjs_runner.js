@@ -13,10 +13,8 @@
 'use strict';
 
 const path = require('path');
-const { readRequest, writeTensors, writeResponse, fail } = require('./node_bridge');
+const { NODE_MODULES, readRequest, writeTensors, writeResponse, fail } = require('../node/bridge');
 const { performance } = require('perf_hooks');
-
-const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
 
 // Keras.js logs (and then swallows) load errors and warnings through console; keep them
 // off stdout and remember them, so a failure can report the real cause.

@@ -1,1 +1,0 @@
-"""Emitters: protobuf writer, Keras.js model.bin, Keras 3 model."""
