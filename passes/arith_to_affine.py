@@ -2,6 +2,7 @@ import numpy as np
 
 from irc.ir import layout as L
 from irc.ir.graph import Node
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 
 NAME = "arith-to-affine"
@@ -14,13 +15,20 @@ def arith_to_affine(graph):
     BatchNormalization computes exactly that (mean=offset, gamma=scale, beta=shift, and a
     variance that makes its divisor exactly 1), so the result is ONNX Runtime's, bit for bit.
 
-    Given:   %y : f32[1,5,7,6] @NCHW = mul(%x, %s : f32[1,5,1,1] @NCHW)
-    Result:  %y : f32[1,5,7,6] @NCHW = affine(%x, %zero, %s, %zero)
+    Given:
+        graph g(%x : f32[1,5,7,6] @NCHW) -> (%y) {
+          const %s : f32[1,5,1,1] @NCHW
+          0  %y : f32[1,5,7,6] @NCHW = mul(%x, %s)
+        }
+    Result:
+        graph g(%x : f32[1,5,7,6] @NCHW) -> (%y) {
+          const %y.offset : f32[1,1,1,1] @NCHW  min=0 max=0
+          const %y.scale : f32[1,5,1,1] @NCHW
+          const %y.shift : f32[1,1,1,1] @NCHW  min=0 max=0
+          0  %y : f32[1,5,7,6] @NCHW = affine(%x, %y.offset, %y.scale, %y.shift)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op in ("add", "sub", "mul") and _rewrite(graph, node):
-            changed = True
+    changed = rewrite_each(graph, NAME, ("add", "sub", "mul"), _rewrite)
     graph.erase_unused_values()
     return changed
 

@@ -6,7 +6,15 @@ from passes.util import relayout_weights
 def conv_kernel(graph):
     """Store convolution kernels as Keras wants them: (kh, kw, in, out).
 
-    Given:   conv2d(%x, %W : f32[8,3,3,5] @OIHW, %b)
-    Result:  conv2d(%x, %W : f32[3,5,3,8] @HWIO, %b)
+    Given:
+        graph g(%x : f32[1,8,6,5] @NHWC) -> (%y) {
+          const %W : f32[8,5,3,3] @OIHW
+          0  %y : f32[1,8,6,8] @NHWC = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1]}
+        }
+    Result:
+        graph g(%x : f32[1,8,6,5] @NHWC) -> (%y) {
+          const %W : f32[3,3,5,8] @HWIO
+          0  %y : f32[1,8,6,8] @NHWC = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1]}
+        }
     """
     return relayout_weights(graph, "conv2d", 1, "HWIO", "conv-kernel")

@@ -1,7 +1,8 @@
 import numpy as np
 
 from irc.ir.graph import Node, Value
-from irc.ir.ops.elementwise import KERAS_HARD_SIGMOID, KERAS_SELU, keras_constants
+from irc.keras_semantics.activations import KERAS_HARD_SIGMOID, KERAS_SELU, keras_constants
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 
 NAME = "decompose-activations"
@@ -13,18 +14,28 @@ def decompose_activations(graph):
     and an affine map: selu(a, g) = g * elu_a(x); hard_sigmoid(a, b)(x) =
     keras_hard_sigmoid(5a * x + 5(b - 0.5)), since Keras's is clip(0.2 y + 0.5, 0, 1).
 
-    Given:   %y = selu(%x) {alpha=2.0 gamma=1.5}
-    Result:  %e = elu(%x) {alpha=2.0};  %y = affine(%e, %0, %1.5, %0)
+    Given:
+        graph g(%x : f32[1,3,4,5] @NCHW) -> (%y) {
+          0  %y : f32[1,3,4,5] @NCHW = selu(%x) {alpha=2 gamma=1.5}
+        }
+    Result:
+        graph g(%x : f32[1,3,4,5] @NCHW) -> (%y) {
+          const %y.offset : f32[1,1,1,1] @NCHW  min=0 max=0
+          const %y.scale : f32[1,1,1,1] @NCHW  min=1.5 max=1.5
+          const %y.shift : f32[1,1,1,1] @NCHW  min=0 max=0
+          0  %y.elu : f32[1,3,4,5] @NCHW = elu(%x) {alpha=2}
+          1  %y : f32[1,3,4,5] @NCHW = affine(%y.elu, %y.offset, %y.scale, %y.shift)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "selu" and not keras_constants(node, KERAS_SELU):
-            _selu(graph, node)
-            changed = True
-        elif node.op == "hard_sigmoid" and not keras_constants(node, KERAS_HARD_SIGMOID):
-            _hard_sigmoid(graph, node)
-            changed = True
-    return changed
+    return rewrite_each(graph, NAME, DECOMPOSE, _decompose)
+
+
+def _decompose(graph, node):
+    keras, rewrite = DECOMPOSE[node.op]
+    if keras_constants(node, keras):
+        return False
+    rewrite(graph, node)
+    return True
 
 
 def _selu(graph, node):
@@ -57,3 +68,7 @@ def _affine(graph, node, x_name, scale, shift, out=None):
 
 def _fresh_like(graph, x, base):
     return graph.add_value(Value(graph.fresh_name(base), x.shape, x.dtype, x.layout)).name
+
+
+# op -> (the constants Keras's activation has, the rewrite for any others)
+DECOMPOSE = {"selu": (KERAS_SELU, _selu), "hard_sigmoid": (KERAS_HARD_SIGMOID, _hard_sigmoid)}

@@ -1,16 +1,12 @@
 import numpy as np
 
 from irc.ir import layout as L
+from irc.keras_semantics.padding import transposed_same_trim
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import add_op, reinfer
 
 NAME = "deconv-padding"
-
-
-def keras_same_pads(size, k, s):
-    """Keras(.js) Conv2DTranspose padding='same': output size*s, (k-s) trimmed, less in front."""
-    total = max(k - s, 0)
-    return total // 2, total - total // 2
 
 
 @register_pass(NAME)
@@ -21,33 +17,41 @@ def deconv_padding(graph):
     becomes padding=valid (pads 0, and for kernels smaller than the stride the extra
     bias-only rows Keras makes, written as output_padding) followed by crop2d.
 
-    Given:   %y : f32[1,9,9,8] @NHWC = conv2d_transpose(%x, %W, %b) {k=4 s=2 pads=[1,1,0,0]}
-    Result:  %v : f32[1,10,10,8] @NHWC = conv2d_transpose(%x, %W, %b) {pads=[0,0,0,0] padding=valid}
-             %y : f32[1,9,9,8] @NHWC = crop2d(%v) {amounts=[1,0,1,0]}
+    Given:
+        graph g(%x : f32[1,4,4,4] @NHWC) -> (%y) {
+          const %W : f32[4,4,8,4] @HWOI
+          const %b : f32[8] @C
+          0  %y : f32[1,9,9,8] @NHWC = conv2d_transpose(%x, %W, %b) {strides=[2,2] pads=[1,1,0,0]}
+        }
+    Result:
+        graph g(%x : f32[1,4,4,4] @NHWC) -> (%y) {
+          const %W : f32[4,4,8,4] @HWOI
+          const %b : f32[8] @C
+          0  %y.valid : f32[1,10,10,8] @NHWC = conv2d_transpose(%x, %W, %b) {strides=[2,2] pads=[0,0,0,0] padding=valid}
+          1  %y : f32[1,9,9,8] @NHWC = crop2d(%y.valid) {amounts=[1,0,1,0]}
+        }
 
     Where output_padding reaches past Keras' output, the missing rows are zero-padded and
     the bias moves after the padding (an affine op), since ONNX adds it there too.
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "conv2d_transpose" and "padding" not in node.attrs:
-            _map_padding(graph, node)
-            changed = True
-    return changed
+    return rewrite_each(graph, NAME, ("conv2d_transpose",), _map_padding)
 
 
 def _map_padding(graph, node):
+    if "padding" in node.attrs:          # mapped already
+        return False
     a = node.attrs
     kernel = _kernel_hw(graph, node)
     sizes = _input_hw(graph, node)
-    same = [keras_same_pads(sizes[i], kernel[i], a["strides"][i]) for i in range(2)]
+    same = [transposed_same_trim(kernel[i], a["strides"][i]) for i in range(2)]
     fits_same = all(kernel[i] >= a["strides"][i] for i in range(2))   # else 'same' is too long
     if fits_same and a["output_padding"] == [0, 0] and a["dilations"] == [1, 1] and \
             [a["pads"][0], a["pads"][2], a["pads"][1], a["pads"][3]] == [*same[0], *same[1]]:
         a["padding"] = "same"
         node.last_pass = NAME
-        return
+        return True
     _split_into_valid_and_crop(graph, node, kernel, sizes)
+    return True
 
 
 def _split_into_valid_and_crop(graph, node, kernel, sizes):

@@ -2,7 +2,8 @@ import itertools
 
 import numpy as np
 
-from passes.deconv_padding import keras_same_pads
+from irc.keras_semantics.padding import transposed_same_trim
+from passes.kit import Reject, rewrite_each
 from passes.registry import register_pass
 from passes.util import add_op
 
@@ -22,57 +23,89 @@ def deconv_taps(graph):
     woven back together (interleave2d): the same sums without the trimmed products. Output
     row s*m + a of phase a reads input row m - d through tap t = s*d + a + pad_before.
     The bias goes into each phase's unshifted term, the activation after the weave.
+    Phases and taps are named by index: %y.tap{phase}_{tap}, %y.W{tap}.
 
-    Given:   %y : f32[1,8,8,256] @NHWC = conv2d_transpose(%x, %W, %b) {k=4 s=2 padding=same activation=relu}
-    Result:  per phase (a, b) in (0,0) (0,1) (1,0) (1,1), per tap (dh, dw) in {0, a?-1:1}^2:
-               %x.c = crop2d(%x) {amounts: the input rows/cols the tap never reads}
-               %t   = conv2d(%x.c, %W[t_h, t_w] (1x1), [%b if dh == dw == 0])
-               %t.p = zero_pad2d(%t) {amounts: the output rows/cols it never reaches}
-             %p_ab = add(%t.p ...)
-             %y.w = interleave2d(%p_00, %p_01, %p_10, %p_11) {strides=[2,2]};  %y = relu(%y.w)
+    Given:
+        graph g(%x : f32[1,2,2,4] @NHWC) -> (%y) {
+          const %W : f32[2,3,6,4] @HWOI
+          const %b : f32[6] @C
+          0  %y : f32[1,4,4,6] @NHWC = conv2d_transpose(%x, %W, %b) {strides=[2,2] pads=[0,0,0,1] padding=same}
+        }
+    Result:
+        graph g(%x : f32[1,2,2,4] @NHWC) -> (%y) {
+          const %b : f32[6] @C
+          const %y.W00 : f32[1,1,4,6] @HWIO
+          const %y.W01 : f32[1,1,4,6] @HWIO
+          const %y.W02 : f32[1,1,4,6] @HWIO
+          const %y.W10 : f32[1,1,4,6] @HWIO
+          const %y.W11 : f32[1,1,4,6] @HWIO
+          const %y.W12 : f32[1,1,4,6] @HWIO
+          0  %y.tap00_00 : f32[1,2,2,6] @NHWC = conv2d(%x, %y.W00, %b) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+          1  %y.crop01 : f32[1,2,1,4] @NHWC = crop2d(%x) {amounts=[0,0,0,1]}
+          2  %y.tap00_02 : f32[1,2,1,6] @NHWC = conv2d(%y.crop01, %y.W02) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+          3  %y.tap00_02.pad : f32[1,2,2,6] @NHWC = zero_pad2d(%y.tap00_02) {amounts=[0,0,1,0]}
+          4  %y.phase00 : f32[1,2,2,6] @NHWC = add(%y.tap00_00, %y.tap00_02.pad)
+          5  %y.tap01_01 : f32[1,2,2,6] @NHWC = conv2d(%x, %y.W01, %b) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+          6  %y.tap10_10 : f32[1,2,2,6] @NHWC = conv2d(%x, %y.W10, %b) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+          7  %y.tap10_12 : f32[1,2,1,6] @NHWC = conv2d(%y.crop01, %y.W12) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+          8  %y.tap10_12.pad : f32[1,2,2,6] @NHWC = zero_pad2d(%y.tap10_12) {amounts=[0,0,1,0]}
+          9  %y.phase10 : f32[1,2,2,6] @NHWC = add(%y.tap10_10, %y.tap10_12.pad)
+         10  %y.tap11_11 : f32[1,2,2,6] @NHWC = conv2d(%x, %y.W11, %b) {strides=[1,1] pads=[0,0,0,0] padding=valid}
+         11  %y : f32[1,4,4,6] @NHWC = interleave2d(%y.phase00, %y.tap01_01, %y.phase10, %y.tap11_11) {strides=[2,2]}
+        }
+    (A 2x3 kernel keeps it short: each row phase has one tap; column phase 0 has two, tap 2
+    reading the input one column to the left, cropped and zero-padded back.)
+
     Exact up to float32 summation order (each output is the same products, summed per tap).
     Not in the default pipeline: Keras.js 0.3.0 (kerasjs-legacy) cannot run the weave's
     Permute, and in Node it saved only ~5-10% of the ch=512 generator's time (dc1 75 -> 61 ms,
     dc2 70 -> 63 ms CPU). Run it after fuse-activation.
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "conv2d_transpose":
-            plan = _plan(graph, node)
-            if plan is not None:
-                _split(graph, node, plan)
-                changed = True
+    changed = rewrite_each(graph, NAME, ("conv2d_transpose",), _split_if_worth_it)
     graph.erase_unused_values()
     return changed
 
 
+def _split_if_worth_it(graph, node):
+    plan = _plan(graph, node)
+    if isinstance(plan, Reject):
+        return plan
+    _split(graph, node, plan)
+    return True
+
+
 def _plan(graph, node):
     """[[(t_h, d_h)] per row phase, [(t_w, d_w)] per column phase] when the split applies
-    and saves at least MIN_SAVING of the multiply-adds, else None."""
+    and saves at least MIN_SAVING of the multiply-adds, else Reject(why)."""
     a = node.attrs
     x, w = graph.value(node.inputs[0]), graph.value(node.inputs[1])
-    if a.get("padding") != "same" or a["group"] != 1 or a["dilations"] != [1, 1] or \
-            a["output_padding"] != [0, 0] or x.layout != "NHWC" or w.layout != "HWOI":
-        return None
+    if a.get("padding") != "same":
+        return Reject(f"padding={a.get('padding')}: only 'same' trims products to save")
+    if a["group"] != 1 or a["dilations"] != [1, 1] or a["output_padding"] != [0, 0] or \
+            x.layout != "NHWC" or w.layout != "HWOI":
+        return Reject("split only with group=1, dilations [1,1], no output_padding, NHWC input, HWOI kernel")
     sizes, kernel, strides = x.shape[1:3], w.shape[:2], a["strides"]
-    if strides == [1, 1] or any(k < s for k, s in zip(kernel, strides)):
-        return None
+    if strides == [1, 1]:
+        return Reject("stride 1: one phase, nothing trimmed")
+    if any(k < s for k, s in zip(kernel, strides)):
+        return Reject(f"kernel {list(kernel)} smaller than the strides {strides}")
     taps = [_taps_1d(*args) for args in zip(sizes, kernel, strides)]
     # Every phase needs an unshifted term to carry the bias onto all its pixels.
     if any(not phase or 0 not in [d for _, d in phase] for axis in taps for phase in axis):
-        return None
+        return Reject("a phase has no unshifted tap to carry the bias")
     # Multiply-adds per input and output channel: each term's pixels, vs every pixel x every tap.
     split = sum((sizes[0] - abs(dh)) * (sizes[1] - abs(dw)) for rows in taps[0] for cols in taps[1]
                 for _, dh in rows for _, dw in cols)
-    if split > (1 - MIN_SAVING) * sizes[0] * sizes[1] * kernel[0] * kernel[1]:
-        return None
+    full = sizes[0] * sizes[1] * kernel[0] * kernel[1]
+    if split > (1 - MIN_SAVING) * full:
+        return Reject(f"the split saves {1 - split / full:.0%} of the multiply-adds, under {MIN_SAVING:.0%}")
     return taps
 
 
 def _taps_1d(size, k, s):
     """Per phase a: the (tap t, input shift d) pairs with 0 <= t < k, t = s*d + a + pad_before
     and some output row the tap reaches (|d| < size)."""
-    before = keras_same_pads(size, k, s)[0]
+    before = transposed_same_trim(k, s)[0]
     return [[(t, (t - a - before) // s) for t in range(k)
              if (t - a - before) % s == 0 and abs((t - a - before) // s) < size] for a in range(s)]
 

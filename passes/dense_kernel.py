@@ -6,7 +6,17 @@ from passes.util import relayout_weights
 def dense_kernel(graph):
     """Store dense kernels as Keras wants them: (in, out). Gemm with transB=1 gives (out, in).
 
-    Given:   dense(%x, %W : f32[1024,100] @OI, %b)
-    Result:  dense(%x, %W : f32[100,1024] @IO, %b)
+    Given:
+        graph g(%x : f32[1,100] @NC) -> (%y) {
+          const %W : f32[64,100] @OI
+          const %b : f32[64] @C
+          0  %y : f32[1,64] @NC = dense(%x, %W, %b)
+        }
+    Result:
+        graph g(%x : f32[1,100] @NC) -> (%y) {
+          const %W : f32[100,64] @IO
+          const %b : f32[64] @C
+          0  %y : f32[1,64] @NC = dense(%x, %W, %b)
+        }
     """
     return relayout_weights(graph, "dense", 1, "IO", "dense-kernel")

@@ -1,5 +1,6 @@
 import numpy as np
 
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import bypass
 
@@ -10,18 +11,30 @@ NAME = "drop-no-op"
 def drop_no_op(graph):
     """Drop what computes nothing, so no layer is emitted for it: a reshape or flatten to
     the shape (and layout) it reads, a transpose by the identity perm, an identity, an
-    affine map with offset 0, scale 1 and shift 0. (The Reshape copies irc/lower/in_place.py
-    puts before in-place Keras.js layers are made after lowering, not here.)
+    affine map with offset 0, scale 1 and shift 0. (The Reshape copies the kerasjs target
+    puts before in-place Keras.js layers, irc/targets/kerasjs/in_place.py, are not IR ops.)
 
-    Given:   %r : f32[1,4,4,8] @NHWC = reshape(%h : f32[1,4,4,8] @NHWC);  %y = relu(%r)
-    Result:  %y = relu(%h)
+    Given:
+        graph g(%x : f32[1,4,4,8] @NHWC) -> (%y) {
+          0  %h : f32[1,4,4,8] @NHWC = sigmoid(%x)
+          1  %r : f32[1,4,4,8] @NHWC = reshape(%h) {shape=[1,4,4,8]}
+          2  %y : f32[1,4,4,8] @NHWC = relu(%r)
+        }
+    Result:
+        graph g(%x : f32[1,4,4,8] @NHWC) -> (%y) {
+          0  %h : f32[1,4,4,8] @NHWC = sigmoid(%x)
+          1  %y : f32[1,4,4,8] @NHWC = relu(%h)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if _is_no_op(graph, node) and bypass(graph, node):
-            changed = True
+    changed = rewrite_each(graph, NAME, None, _drop)
     graph.erase_unused_values()
     return changed
+
+
+def _drop(graph, node):
+    if not _is_no_op(graph, node):
+        return False
+    return bypass(graph, node)
 
 
 def _is_no_op(graph, node):

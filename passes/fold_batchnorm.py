@@ -1,8 +1,9 @@
 import numpy as np
 
 from irc.ir import layout as L
+from passes.kit import Reject, rewrite_each
 from passes.registry import register_pass
-from passes.util import absorb_consumer, replace_const, single_consumer
+from passes.util import absorb_consumer, replace_const, shared_result
 
 NAME = "fold-batchnorm"
 LAYERS = ("conv2d", "conv2d_transpose", "dense")
@@ -16,33 +17,37 @@ def fold_batchnorm(graph):
     Computed in float64 and rounded to float32 once; the result is not bit-exact (one
     rounding instead of the layer's and the batch norm's), within ~1e-6 relative.
 
-    Given:   %c : f32[1,8,8,32] @NHWC = conv2d(%x, %W, %b);  %y = batch_norm(%c, %g, %be, %m, %v) {axis=-1}
-    Result:  %y : f32[1,8,8,32] @NHWC = conv2d(%x, %W', %b')
+    Given:
+        graph g(%x : f32[1,8,8,5] @NHWC) -> (%y) {
+          const %W : f32[3,3,5,32] @HWIO
+          const %b : f32[32] @C
+          const %be : f32[32] @C
+          const %g : f32[32] @C
+          const %m : f32[32] @C
+          const %v : f32[32] @C  min=0.5 max=2
+          0  %c : f32[1,8,8,32] @NHWC = conv2d(%x, %W, %b) {strides=[1,1] pads=[1,1,1,1]}
+          1  %y : f32[1,8,8,32] @NHWC = batch_norm(%c, %g, %be, %m, %v) {epsilon=2e-05 axis=-1}
+        }
+    Result:
+        graph g(%x : f32[1,8,8,5] @NHWC) -> (%y) {
+          const %W : f32[3,3,5,32] @HWIO
+          const %b : f32[32] @C
+          0  %y : f32[1,8,8,32] @NHWC = conv2d(%x, %W, %b) {strides=[1,1] pads=[1,1,1,1]}
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "batch_norm" and _fold(graph, node):
-            changed = True
+    changed = rewrite_each(graph, NAME, ("batch_norm",), _fold)
     graph.erase_unused_values()
     return changed
 
 
 def _fold(graph, bn):
     layer = graph.producer(bn.inputs[0])
-    if layer is None or layer.op not in LAYERS or single_consumer(graph, layer.outputs[0]) is not bn:
+    if layer is None or layer.op not in LAYERS:
         return False
-    if layer.attrs.get("activation", "linear") != "linear" or layer.attrs.get("group", 1) != 1:
-        return False
-    x = graph.value(bn.inputs[0])
-    axis = L.channel_axis(x.layout)
-    if layer.op == "dense" and (len(x.shape) != 2 or axis != 1):
-        return False
-    if layer.op != "dense" and L.axes(x.layout)[axis] != "C":
-        return False
-    params = [graph.value(n) for n in bn.inputs[1:]]
-    if any(not p.is_const or p.data.shape != (x.shape[axis],) for p in params):
-        return False
-    gamma, beta, mean, var = (p.data.astype(np.float64) for p in params)
+    refused = _unfoldable(graph, layer, bn)
+    if refused is not None:
+        return Reject(refused.why, layer.outputs[0])
+    gamma, beta, mean, var = (graph.value(n).data.astype(np.float64) for n in bn.inputs[1:])
     scale = gamma / np.sqrt(var + float(bn.attrs["epsilon"]))
     kernel = graph.value(layer.inputs[1])
     o_axis = L.axes(kernel.layout).index("O")
@@ -58,6 +63,28 @@ def _fold(graph, bn):
         graph.set_inputs(layer, layer.inputs + [graph.const(f"{layer.outputs[0]}.bias", new_bias, "C").name])
     absorb_consumer(graph, layer, bn, NAME)
     return True
+
+
+def _unfoldable(graph, layer, bn):
+    """Reject(why) when the batch norm cannot become part of the layer's kernel and bias."""
+    shared = shared_result(graph, layer.outputs[0])
+    if shared is not None:
+        return shared
+    if layer.attrs.get("activation", "linear") != "linear":
+        return Reject(f"the layer applies activation={layer.attrs['activation']} before the batch norm")
+    if layer.attrs.get("group", 1) != 1:
+        return Reject(f"a grouped convolution (group={layer.attrs['group']})")
+    x = graph.value(bn.inputs[0])
+    axis = L.channel_axis(x.layout)
+    if layer.op == "dense" and (len(x.shape) != 2 or axis != 1):
+        return Reject(f"the batch norm normalises axis {axis} of a rank-{len(x.shape)} dense result, "
+                      "not its features")
+    if layer.op != "dense" and L.axes(x.layout)[axis] != "C":
+        return Reject(f"the batch norm normalises axis {L.axes(x.layout)[axis]} of @{x.layout}, not C")
+    params = [graph.value(n) for n in bn.inputs[1:]]
+    if any(not p.is_const or p.data.shape != (x.shape[axis],) for p in params):
+        return Reject(f"its parameters are not {x.shape[axis]} constants, one per channel")
+    return None
 
 
 def _scaled(kernel, scale):

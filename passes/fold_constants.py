@@ -1,4 +1,5 @@
 from irc.ir.interpret import interpret_node
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 
 
@@ -6,17 +7,28 @@ from passes.registry import register_pass
 def fold_constants(graph):
     """Evaluate, at compile time, every node whose inputs are all constants.
 
-    Given:   %s : f32[4] @C = relu(%c)        with %c constant
-    Result:  (node gone; %s is a constant holding relu(%c))
+    Given:
+        graph g(%x : f32[1,4] @NC) -> (%y) {
+          const %c : f32[1,4] @NC
+          0  %s : f32[1,4] @NC = relu(%c)
+          1  %y : f32[1,4] @NC = add(%x, %s)
+        }
+    Result:
+        graph g(%x : f32[1,4] @NC) -> (%y) {
+          const %s : f32[1,4] @NC
+          0  %y : f32[1,4] @NC = add(%x, %s)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        values = [graph.value(i) for i in node.inputs]
-        if not values or not all(v.is_const for v in values):
-            continue
-        for name, array in zip(node.outputs, interpret_node(graph, node, [v.data for v in values])):
-            graph.value(name).data = array
-        graph.erase(node)
-        changed = True
+    changed = rewrite_each(graph, "fold-constants", None, _fold)
     graph.erase_unused_values()
     return changed
+
+
+def _fold(graph, node):
+    values = [graph.value(i) for i in node.inputs]
+    if not values or not all(v.is_const for v in values):
+        return False
+    for name, array in zip(node.outputs, interpret_node(graph, node, [v.data for v in values])):
+        graph.value(name).data = array
+    graph.erase(node)
+    return True

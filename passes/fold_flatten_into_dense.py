@@ -1,4 +1,5 @@
 from irc.ir import layout as L
+from passes.kit import Reject, rewrite_each
 from passes.registry import register_pass
 from passes.util import chw_to_hwc_order, permute_const, reinfer, single_consumer
 
@@ -10,14 +11,23 @@ def fold_flatten_into_dense(graph):
     """Flatten channels-last data directly and reorder the dense kernel's rows to match,
     instead of transposing back to NCHW at run time (Flatten -> Linear of a CNN).
 
-    Given:   %t : f32[1,8,4,5] @NCHW = transpose(%x @NHWC) {perm=[0,3,1,2]}
-             %f : f32[1,160] @N(C8H4W5) = flatten(%t);  %y = dense(%f, %W @IO, %b)
-    Result:  %f : f32[1,160] @N(H4W5C8) = flatten(%x);  %y = dense(%f, %W' @IO, %b)   (rows reordered)
+    Given:
+        graph g(%x : f32[1,4,5,8] @NHWC) -> (%y) {
+          const %W : f32[160,10] @IO
+          const %b : f32[10] @C
+          0  %t : f32[1,8,4,5] @NCHW = transpose(%x) {perm=[0,3,1,2]}
+          1  %f : f32[1,160] @N(C8H4W5) = flatten(%t)
+          2  %y : f32[1,10] @NC = dense(%f, %W, %b)
+        }
+    Result:
+        graph g(%x : f32[1,4,5,8] @NHWC) -> (%y) {
+          const %W : f32[160,10] @IO
+          const %b : f32[10] @C
+          0  %f : f32[1,160] @N(H4W5C8) = flatten(%x)
+          1  %y : f32[1,10] @NC = dense(%f, %W, %b)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op in ("flatten", "reshape") and _fold(graph, node):
-            changed = True
+    changed = rewrite_each(graph, NAME, ("flatten", "reshape"), _fold)
     graph.erase_unused_values()
     return changed
 
@@ -31,8 +41,8 @@ def _fold(graph, flatten):
     if source.layout != "NHWC" or transpose.attrs["perm"] != [0, 3, 1, 2]:
         return False
     if flatten.op == "reshape" and (len(flatten.attrs["shape"]) != 2
-                                    or flatten.attrs["shape"][0] != source.shape[0]):   # not per sample
-        return False
+                                    or flatten.attrs["shape"][0] != source.shape[0]):
+        return Reject(f"the reshape to {flatten.attrs['shape']} does not flatten each sample")
     _, h, w, c = source.shape
     permute_const(graph, dense, 1, chw_to_hwc_order(c, h, w), "I", NAME)
     graph.set_inputs(flatten, [source.name])

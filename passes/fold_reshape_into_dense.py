@@ -1,5 +1,6 @@
+from passes.kit import Reject, rewrite_each
 from passes.registry import register_pass
-from passes.util import chw_to_hwc_order, permute_const, reinfer, single_consumer
+from passes.util import chw_to_hwc_order, permute_const, reinfer, shared_result, single_consumer
 
 NAME = "fold-reshape-into-dense"
 # Ops that act on each feature on its own: reordering features commutes with them.
@@ -11,15 +12,27 @@ def fold_reshape_into_dense(graph):
     """Make a dense layer emit its features channels-last, so the reshape to an image
     needs no transpose at run time (the Linear -> reshape -> deconv of a DCGAN generator).
 
-    Given:   %l : f32[1,1024] @NC = dense(%z, %W, %b);  %r = relu(%l)
-             %h : f32[1,64,4,4] @NCHW = reshape(%r);  %t : f32[1,4,4,64] @NHWC = transpose(%h) {perm=[0,2,3,1]}
-    Result:  %l : f32[1,1024] @N(H4W4C64) = dense(%z, %W', %b');  %r = relu(%l)
-             %h : f32[1,4,4,64] @NHWC = reshape(%r)          (W', b' columns reordered)
+    Given:
+        graph g(%z : f32[1,100] @NC) -> (%y) {
+          const %W : f32[100,256] @IO
+          const %b : f32[256] @C
+          0  %l : f32[1,256] @NC = dense(%z, %W, %b)
+          1  %r : f32[1,256] @NC = relu(%l)
+          2  %h : f32[1,16,4,4] @NCHW = reshape(%r) {shape=[1,16,4,4]}
+          3  %t : f32[1,4,4,16] @NHWC = transpose(%h) {perm=[0,2,3,1]}
+          4  %y : f32[1,4,4,16] @NHWC = sigmoid(%t)
+        }
+    Result:
+        graph g(%z : f32[1,100] @NC) -> (%y) {
+          const %W : f32[100,256] @IO
+          const %b : f32[256] @C
+          0  %l : f32[1,256] @N(H4W4C16) = dense(%z, %W, %b)
+          1  %r : f32[1,256] @N(H4W4C16) = relu(%l)
+          2  %h : f32[1,4,4,16] @NHWC = reshape(%r) {shape=[1,4,4,16]}
+          3  %y : f32[1,4,4,16] @NHWC = sigmoid(%h)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "reshape" and _fold(graph, node):
-            changed = True
+    changed = rewrite_each(graph, NAME, ("reshape",), _fold)
     graph.erase_unused_values()
     return changed
 
@@ -33,8 +46,8 @@ def _fold(graph, reshape):
     if graph.value(reshape.outputs[0]).layout != "NCHW":
         return False
     chain = _per_feature_chain(graph, reshape.inputs[0])
-    if chain is None:
-        return False
+    if isinstance(chain, Reject):
+        return chain
     _, c, h, w = graph.value(reshape.outputs[0]).shape
     order = chw_to_hwc_order(c, h, w)
     dense, per_feature = chain[0], chain[1:]
@@ -53,18 +66,20 @@ def _fold(graph, reshape):
 
 
 def _per_feature_chain(graph, value_name):
-    """[dense, per-feature ops...] ending in value_name, each result used only once."""
+    """[dense, per-feature ops...] ending in value_name, each result used only once; else
+    Reject(why)."""
     chain = []
-    if single_consumer(graph, value_name) is None:
-        return None
     node = graph.producer(value_name)
     while node is not None and node.op in PER_FEATURE:
         chain.insert(0, node)
         node = graph.producer(node.inputs[0])
-        if node is not None and single_consumer(graph, node.outputs[0]) is None:
-            return None
-    if node is None or node.op != "dense" or single_consumer(graph, node.outputs[0]) is None:
-        return None
+    if node is None or node.op != "dense":
+        source = f"%{node.outputs[0]} ({node.op})" if node else "a graph input or constant"
+        return Reject(f"its features come from {source}, not a dense layer through per-feature ops")
+    for link in [node] + chain:
+        shared = shared_result(graph, link.outputs[0])
+        if shared is not None:
+            return Reject(f"%{link.outputs[0]}: {shared.why}")
     return [node] + chain
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 
 from irc.ir import layout as L
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import replace_const
 
@@ -16,14 +17,18 @@ def grouped_conv(graph):
     multiplies as much (its depthwise step is one matrix product over all channel pairs)
     and needs an extra C x C pointwise product.
 
-    Given:   %y = conv2d(%x : f32[1,8,7,6], %W : f32[8,2,3,3] @OIHW) {group=4}
-    Result:  %y = conv2d(%x, %W' : f32[8,8,3,3] @OIHW) {group=1}
+    Given:
+        graph g(%x : f32[1,7,6,8] @NHWC) -> (%y) {
+          const %W : f32[8,2,3,3] @OIHW
+          0  %y : f32[1,7,6,8] @NHWC = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1] group=4}
+        }
+    Result:
+        graph g(%x : f32[1,7,6,8] @NHWC) -> (%y) {
+          const %W : f32[8,8,3,3] @OIHW
+          0  %y : f32[1,7,6,8] @NHWC = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1]}
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "conv2d" and node.attrs.get("group", 1) != 1:
-            _expand(graph, node)
-            changed = True
+    changed = rewrite_each(graph, NAME, ("conv2d",), _expand)
     graph.erase_unused_values()
     return changed
 
@@ -39,7 +44,10 @@ def block_diagonal(kernel_oihw, groups):
 
 
 def _expand(graph, node):
+    if node.attrs.get("group", 1) == 1:
+        return False
     w = graph.value(node.inputs[1])
     full = block_diagonal(L.to_layout(w.data, w.layout, "OIHW"), node.attrs["group"])
     replace_const(graph, node, 1, L.to_layout(full, "OIHW", w.layout), w.layout, NAME)
     node.attrs["group"] = 1
+    return True

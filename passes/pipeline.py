@@ -76,17 +76,18 @@ def default_pipeline(optimize=True, disable=(), enable=()):
 
 
 def run_pipeline(graph, names=None, verify_each=False, after_each=None):
-    """Run the passes in order. after_each(name, graph) is called after every pass."""
+    """Run the passes in order. after_each(name, graph, changed) is called after every pass;
+    changed: what the pass returned."""
     done = []
     for name in default_pipeline() if names is None else names:
         if name not in PASSES:
             raise IrcError(f"unknown pass {name}; known: {', '.join(sorted(PASSES))}")
-        PASSES[name](graph)
+        changed = PASSES[name](graph)
         done.append(name)
         if verify_each:
             _verify_after(graph, name, done)
         if after_each:
-            after_each(name, graph)
+            after_each(name, graph, changed)
     return graph
 
 

@@ -1,5 +1,6 @@
 from irc.errors import IrcError
 from irc.keras_semantics.pooling import plan_pool
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import add_op
 
@@ -17,28 +18,33 @@ def pool_padding(graph):
     pads are what its Keras padding pads, ceil_mode=0 and count_include_pad=0, so the
     reference evaluation computes exactly what Keras.js will.
 
-    Given:   %y : f32[1,3,3,5] @NHWC = max_pool2d(%x : f32[1,6,6,5]) {kernel=[3,3] strides=[2,2] pads=[1,1,1,1]}
-    Result:  %p : f32[1,7,7,5] @NHWC = edge_pad2d(%x) {amounts=[1,0,1,0]}
-             %y : f32[1,3,3,5] @NHWC = max_pool2d(%p) {pads=[0,0,0,0] padding=valid}
+    Given:
+        graph g(%x : f32[1,6,6,5] @NHWC) -> (%y) {
+          0  %y : f32[1,3,3,5] @NHWC = max_pool2d(%x) {kernel=[3,3] strides=[2,2] pads=[1,1,1,1] ceil_mode=0}
+        }
+    Result:
+        graph g(%x : f32[1,6,6,5] @NHWC) -> (%y) {
+          0  %x.edge_pad2d : f32[1,7,7,5] @NHWC = edge_pad2d(%x) {amounts=[1,0,1,0]}
+          1  %y : f32[1,3,3,5] @NHWC = max_pool2d(%x.edge_pad2d) {kernel=[3,3] strides=[2,2] pads=[0,0,0,0] ceil_mode=0 padding=valid}
+        }
+
     (Keras 'same' would pad [0,1] here, shifting every window; a copy of the edge row never
     changes a max, where a zero would.)
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op in _KIND and "padding" not in node.attrs:
-            _map_padding(graph, node)
-            changed = True
-    return changed
+    return rewrite_each(graph, NAME, _KIND, _map_padding)
 
 
 def _map_padding(graph, node):
+    if "padding" in node.attrs:          # mapped already
+        return False
     a = node.attrs
     x = graph.value(node.inputs[0])
     hw = [x.shape[x.layout.index(c)] for c in "HW"]
     plan, reason = plan_pool(_KIND[node.op](a), hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
     if plan is None:
         raise IrcError(f"node {node.name} ({node.op}, from {node.origin or 'import'}): no exact Keras.js "
-                       f"pooling: {reason}")
+                       f"pooling for kernel {a['kernel']}, strides {a['strides']}, pads {a['pads']}, "
+                       f"ceil_mode={a['ceil_mode']} on {hw}: {reason}")
     source = node.inputs[0]
     steps = [("crop2d", plan.crop), ("edge_pad2d" if node.op == "max_pool2d" else "zero_pad2d", plan.pad)]
     for op, amounts in steps:
@@ -50,3 +56,4 @@ def _map_padding(graph, node):
     if "count_include_pad" in a:
         a["count_include_pad"] = 0
     node.last_pass = NAME
+    return True

@@ -1,3 +1,4 @@
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import bypass
 
@@ -6,12 +7,19 @@ from passes.util import bypass
 def remove_identity(graph):
     """Drop Identity and (inference-mode) Dropout: their output is their input.
 
-    Given:   %d = identity(%h);  %y = relu(%d)
-    Result:  %y = relu(%h)
+    Given:
+        graph g(%x : f32[1,3,4,5] @NCHW) -> (%y) {
+          0  %h : f32[1,3,4,5] @NCHW = sigmoid(%x)
+          1  %d : f32[1,3,4,5] @NCHW = identity(%h)
+          2  %y : f32[1,3,4,5] @NCHW = relu(%d)
+        }
+    Result:
+        graph g(%x : f32[1,3,4,5] @NCHW) -> (%y) {
+          0  %h : f32[1,3,4,5] @NCHW = sigmoid(%x)
+          1  %y : f32[1,3,4,5] @NCHW = relu(%h)
+        }
     """
-    changed = False
-    for node in graph.nodes():
-        if node.op == "identity" and bypass(graph, node):
-            changed = True
+    changed = rewrite_each(graph, "remove-identity", ("identity",), bypass)
+
     graph.erase_unused_values()
     return changed

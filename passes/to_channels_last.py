@@ -1,5 +1,6 @@
 from irc.ir import layout as L
 from irc.ir.ops import OPS
+from passes.kit import rewrite_each
 from passes.registry import register_pass
 from passes.util import add_op, reinfer
 
@@ -16,23 +17,35 @@ def to_channels_last(graph):
     flatten, dense) get a transpose back in front, which fold-*-into-dense and
     cancel-transposes remove later.
 
-    Given:   %y : f32[1,8,6,5] @NCHW = conv2d(%x @NCHW, %W @OIHW)
-    Result:  %y : f32[1,6,5,8] @NHWC = conv2d(%x @NHWC, %W @OIHW)
+    Given:
+        graph g(%x : f32[1,5,8,6] @NCHW) -> (%y) {
+          const %W : f32[8,5,3,3] @OIHW
+          0  %y : f32[1,8,8,6] @NCHW = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1]}
+        }
+    Result:
+        graph g(%x : f32[1,8,6,5] @NHWC) -> (%y) {
+          const %W : f32[8,5,3,3] @OIHW
+          0  %y : f32[1,8,6,8] @NHWC = conv2d(%x, %W) {strides=[1,1] pads=[1,1,1,1]}
+        }
     """
-    changed = _move_inputs(graph)
-    converted = {}
-    for node in graph.nodes():
-        spec = OPS[node.op]
-        activations = [i for i, n in enumerate(node.inputs) if not graph.value(n).is_const]
-        if spec.layout == "channels_last":
-            changed |= _feed(graph, node, activations, converted, channels_last=True)
-        elif spec.layout == "free":
-            changed |= _unify_operands(graph, node, converted)
-            if spec.remap is not None:
-                changed |= bool(spec.remap(graph, node))
-        else:
-            changed |= _feed(graph, node, activations, converted, channels_last=False)
-        reinfer(graph, node)
+    moved = _move_inputs(graph)
+    converted = {}                  # (value, layout) -> its transposed copy, shared by all readers
+    fed = rewrite_each(graph, NAME, None, lambda graph, node: _convert(graph, node, converted))
+    return moved | fed
+
+
+def _convert(graph, node, converted):
+    spec = OPS[node.op]
+    activations = [i for i, n in enumerate(node.inputs) if not graph.value(n).is_const]
+    if spec.layout == "channels_last":
+        changed = _feed(graph, node, activations, converted, channels_last=True)
+    elif spec.layout == "free":
+        changed = _unify_operands(graph, node, converted)
+        if spec.remap is not None:
+            changed |= bool(spec.remap(graph, node))
+    else:
+        changed = _feed(graph, node, activations, converted, channels_last=False)
+    reinfer(graph, node)
     return changed
 
 

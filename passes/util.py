@@ -2,6 +2,7 @@
 
 from irc.ir.graph import Node, Value
 from irc.ir.ops import OPS
+from passes.kit import Reject, rewrite_each
 
 
 def reinfer(graph, node):
@@ -28,6 +29,15 @@ def single_consumer(graph, value_name):
     return None
 
 
+def shared_result(graph, value_name):
+    """Reject(why) when `value_name` is a graph output or has other than one reader, else None:
+    a pass that merges its producer into the reader would take it from the others."""
+    if value_name in graph.outputs:
+        return Reject("its result is a graph output", value_name)
+    readers = len(graph.consumers(value_name))
+    return None if readers == 1 else Reject(f"its result has {readers} readers", value_name)
+
+
 def replace_const(graph, node, index, data, layout, pass_name):
     """Point input `index` of `node` at a new constant; the old one goes when unused."""
     old_name = node.inputs[index]
@@ -44,17 +54,14 @@ def replace_const(graph, node, index, data, layout, pass_name):
 def relayout_weights(graph, op, index, target, pass_name):
     """Transpose input `index` (a constant) of every `op` node into layout `target`."""
     from irc.ir.layout import to_layout
-    changed = False
-    for node in graph.nodes():
-        if node.op != op or len(node.inputs) <= index:
-            continue
+
+    def relayout(graph, node):
+        if len(node.inputs) <= index or graph.value(node.inputs[index]).layout == target:
+            return False
         weight = graph.value(node.inputs[index])
-        if weight.layout == target:
-            continue
-        data = to_layout(weight.data, weight.layout, target)
-        replace_const(graph, node, index, data, target, pass_name)
-        changed = True
-    return changed
+        replace_const(graph, node, index, to_layout(weight.data, weight.layout, target), target, pass_name)
+        return True
+    return rewrite_each(graph, pass_name, (op,), relayout)
 
 
 def chw_to_hwc_order(c, h, w):
@@ -84,12 +91,13 @@ def absorb_consumer(graph, layer, consumer, pass_name):
 
 def bypass(graph, node):
     """Remove a node whose result equals its first input; readers read the input instead.
-    A graph output keeps its name (the input takes it). -> False, and nothing changes,
+    A graph output keeps its name (the input takes it). -> Reject, and nothing changes,
     when the output would have to become a graph input, another output or a constant."""
     source, result = node.inputs[0], node.outputs[0]
     if result in graph.outputs and (source in graph.inputs or source in graph.outputs
                                     or graph.value(source).is_const):
-        return False
+        return Reject(f"it computes nothing, but its result is a graph output and %{source} is a graph "
+                      "input, output or constant: it cannot take the output's name")
     graph.erase(node)
     if result in graph.outputs:
         del graph.values[result]

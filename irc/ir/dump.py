@@ -18,9 +18,10 @@ import numpy as np
 # Attribute values equal to these are left out of the text: they say nothing.
 QUIET_DEFAULTS = {"dilations": [1, 1], "group": 1, "output_padding": [0, 0]}
 
+# The index and the comment are optional: irc/ir/parse.py reads examples written without them.
 NODE_LINE = re.compile(
-    r"^\s*(?P<index>\d+)\s+(?P<outputs>%\S+(?:, %\S+)*) : (?P<type>\S+) @(?P<layout>\S*) = "
-    r"(?P<op>[a-z0-9_]+)\((?P<inputs>[^)]*)\)(?: \{(?P<attrs>.*?)\})?\s+# (?P<comment>.*)$")
+    r"^\s*(?:(?P<index>\d+)\s+)?(?P<outputs>%\S+(?:, %\S+)*) : (?P<type>\S+) @(?P<layout>\S*) = "
+    r"(?P<op>[a-z0-9_]+)\((?P<inputs>[^)]*)\)(?: \{(?P<attrs>.*?)\})?(?:\s+# (?P<comment>.*))?$")
 
 
 def value_type(value):

@@ -46,6 +46,10 @@ class Graph:
         self._order = count()     # insertion order makes the topological order stable
         self._value_names = count()
         self._topo = None         # nodes() cached until the DAG changes (consumers() calls it a lot)
+        self._position = {}       # node name -> its index in _topo
+        self._producers = {}      # value name -> {node name: None}; see _index
+        self._readers = {}
+        self.notes = {}           # pass name -> the matches it refused, and why (passes/kit.py)
 
     # ---- values -------------------------------------------------------------
     def add_value(self, value):
@@ -71,13 +75,17 @@ class Graph:
     # ---- nodes --------------------------------------------------------------
     def add_node(self, node):
         node.name = self.fresh_name(node.name, self._dag)
-        self._topo = None
         self._dag.add_node(node.name, node=node, order=next(self._order))
+        self._index(node)
         self._connect(node)
         return node
 
     def node(self, name):
         return self._dag.nodes[name]["node"]
+
+    def has_node(self, node):
+        """Whether `node` is (still) in the graph: not erased, not replaced by a namesake."""
+        return node.name in self._dag and self.node(node.name) is node
 
     def nodes(self):
         """Nodes in a stable topological order (ties broken by insertion order)."""
@@ -88,41 +96,42 @@ class Graph:
             order = nx.get_node_attributes(self._dag, "order")
             names = nx.lexicographical_topological_sort(self._dag, key=order.__getitem__)
             self._topo = [self.node(n) for n in names]
+            self._position = {node.name: i for i, node in enumerate(self._topo)}
         return self._topo
 
     def producer(self, value_name):
-        for name, data in self._dag.nodes(data=True):
-            if value_name in data["node"].outputs:
-                return data["node"]
-        return None
+        producers = self._producers.get(value_name)
+        return self.node(next(iter(producers))) if producers else None
 
     def consumers(self, value_name):
         """The nodes reading `value_name`, in topological order."""
-        found = [data["node"] for data in self._dag.nodes.values() if value_name in data["node"].inputs]
+        found = [self.node(name) for name in self._readers.get(value_name, ())]
         if len(found) > 1:             # sorting needs the topological order; one reader does not
-            position = {node.name: i for i, node in enumerate(self._topo_nodes())}
-            found.sort(key=lambda node: position[node.name])
+            self._topo_nodes()
+            found.sort(key=lambda node: self._position[node.name])
         return found
 
     def erase(self, node):
         self._topo = None
+        self._unindex(node)
         self._dag.remove_node(node.name)
 
     def erase_unused_values(self):
-        used = set(self.inputs) | set(self.outputs)
-        for node in self.nodes():
-            used.update(node.inputs)
-            used.update(node.outputs)
+        used = set(self.inputs) | set(self.outputs) | self._producers.keys() | self._readers.keys()
         for name in list(self.values):
             if name not in used:
                 del self.values[name]
 
     def set_inputs(self, node, inputs):
+        self._unindex(node)
         node.inputs = list(inputs)
+        self._index(node)
         self._reconnect(node)
 
     def set_outputs(self, node, outputs):
+        self._unindex(node)
         node.outputs = list(outputs)
+        self._index(node)
         self._reconnect(node)
 
     def replace_all_uses(self, old, new):
@@ -135,9 +144,13 @@ class Graph:
         value = self.values.pop(old)
         value.name = new
         self.values[new] = value
-        for node in self.nodes():
+        # The same nodes stay connected the same way: only the names (and the indexes) change.
+        for name in {*self._producers.get(old, ()), *self._readers.get(old, ())}:
+            node = self.node(name)
+            self._unindex(node)
             node.inputs = [new if i == old else i for i in node.inputs]
             node.outputs = [new if o == old else o for o in node.outputs]
+            self._index(node)
         self.inputs = [new if i == old else i for i in self.inputs]
         self.outputs = [new if o == old else o for o in self.outputs]
 
@@ -153,17 +166,33 @@ class Graph:
         self.outputs = [out_value.name if o == value_name else o for o in graph_outputs]
         return node
 
-    # ---- edges --------------------------------------------------------------
+    # ---- indexes and edges --------------------------------------------------
+    # value name -> {node name: None} of the nodes producing / reading it (dicts as
+    # insertion-ordered sets). Every change to a node's inputs or outputs goes through
+    # _unindex/_index, so producer() and consumers() never scan the graph.
+    def _index(self, node):
+        for value in node.outputs:
+            self._producers.setdefault(value, {})[node.name] = None
+        for value in node.inputs:
+            self._readers.setdefault(value, {})[node.name] = None
+
+    def _unindex(self, node):
+        for index, values in ((self._producers, node.outputs), (self._readers, node.inputs)):
+            for value in values:
+                names = index.get(value, {})
+                names.pop(node.name, None)
+                if not names:
+                    index.pop(value, None)
+
     def _connect(self, node):
+        """Edges from the producers of the node's inputs and to the readers of its outputs."""
         self._topo = None
-        for data in self._dag.nodes.values():
-            other = data["node"]
-            if other is node:
-                continue
-            if set(other.outputs) & set(node.inputs):
-                self._dag.add_edge(other.name, node.name)
-            if set(node.outputs) & set(other.inputs):
-                self._dag.add_edge(node.name, other.name)
+        for value in node.inputs:
+            self._dag.add_edges_from((name, node.name) for name in self._producers.get(value, ())
+                                     if name != node.name)
+        for value in node.outputs:
+            self._dag.add_edges_from((node.name, name) for name in self._readers.get(value, ())
+                                     if name != node.name)
 
     def _reconnect(self, node):
         self._topo = None

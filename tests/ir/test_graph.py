@@ -117,6 +117,63 @@ def test_erase_and_erase_unused_values():
     assert set(g.values) == {"x", "c"}                 # unused activations and constants go
 
 
+def assert_indexes_match_a_scan(g):
+    """producer(), consumers() and the edges agree with what scanning every node finds."""
+    nodes = g.nodes()
+    for value in {v for node in nodes for v in node.inputs + node.outputs} | set(g.values):
+        producers = [n for n in nodes if value in n.outputs]
+        assert g.producer(value) is (producers[0] if producers else None), value
+        assert g.consumers(value) == [n for n in nodes if value in n.inputs], value
+    edges = {(a.name, b.name) for a in nodes for b in nodes
+             if a is not b and set(a.outputs) & set(b.inputs)}
+    assert set(g._dag.edges) == edges
+
+
+def diamond():
+    """x -> a -> (b, c) -> d = add(b, c, a); graph outputs d and a."""
+    g = chain("a", "b", outputs=["a"])
+    relu(g, "c", "a")
+    g.add_value(Value("d", SHAPE, layout="NCHW"))
+    g.add_node(Node("d", "add", ["b", "c", "a"], ["d"]))
+    g.outputs.append("d")
+    return g
+
+
+MUTATIONS = {
+    "add_node": lambda g: relu(g, "e", "b"),
+    "erase": lambda g: g.erase(g.node("c")),
+    "set_inputs": lambda g: g.set_inputs(g.node("d"), ["x", "b", "b"]),
+    "set_outputs": lambda g: (g.add_value(Value("b2", SHAPE)), g.set_outputs(g.node("b"), ["b2"])),
+    "replace_all_uses": lambda g: g.replace_all_uses("a", "x"),
+    "rename_value": lambda g: g.rename_value("a", "z"),
+    "insert_after": lambda g: g.insert_after("a", "sigmoid", Value("s", SHAPE, layout="NCHW")),
+}
+
+
+@pytest.mark.parametrize("mutate", MUTATIONS.values(), ids=MUTATIONS.keys())
+def test_indexes_stay_right_after_each_mutation(mutate):
+    g = diamond()
+    assert_indexes_match_a_scan(g)
+    mutate(g)
+    assert_indexes_match_a_scan(g)
+
+
+def test_indexes_stay_right_through_a_sequence_of_mutations():
+    g = diamond()
+    for mutate in MUTATIONS.values():
+        mutate(g)
+        assert_indexes_match_a_scan(g)
+
+
+def test_has_node_is_false_for_an_erased_node_and_its_namesake():
+    g = chain("a")
+    old = g.node("a")
+    g.erase(old)
+    assert not g.has_node(old)
+    g.add_node(Node("a", "relu", ["x"], ["a"]))
+    assert g.node("a") is not old and not g.has_node(old) and g.has_node(g.node("a"))
+
+
 def test_const_takes_a_fresh_name_and_records_dtype():
     g = chain()
     w1 = g.const("w", np.ones((2, 3)), "OI")

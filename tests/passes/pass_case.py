@@ -6,6 +6,7 @@ import numpy as np
 from irc.frontend.onnx_import import import_onnx
 from irc.ir import layout as L
 from irc.ir.verify import verify
+from passes.kit import rejection_lines
 from passes.pipeline import DEFAULT_PIPELINE
 from passes.registry import PASSES
 from tests.ir_check import run_ir
@@ -47,6 +48,10 @@ class PassCase:
         assert set(got) == set(self.expected)
         for name, want in self.expected.items():
             np.testing.assert_allclose(got[name], want, rtol=0, atol=1e-5, err_msg=name)
+
+    def rejections(self):
+        """What the last run of the pass under test refused, and why (passes/kit.py)."""
+        return rejection_lines(self.graph, self.pass_name)
 
     def ops(self):
         return [n.op for n in self.graph.nodes()]

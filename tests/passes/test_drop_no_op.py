@@ -36,6 +36,8 @@ def test_input_passed_through_as_output_is_kept():
     ops = case.ops()
     case.run()
     assert case.ops() == ops
+    assert case.rejections() == [f"{NAME}: left %{y}: it computes nothing, but its result is a graph output "
+                                 "and %x is a graph input, output or constant: it cannot take the output's name"]
 
 
 def test_reshape_that_moves_data_stays():

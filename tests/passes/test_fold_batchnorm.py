@@ -82,6 +82,7 @@ def test_layer_read_twice_keeps_its_batch_norm():
     y = with_bn(b, c, 4)
     case = FoldCase(b, [y, b.node("Relu", [c])], NAME)
     case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %{c}: its result has 2 readers"]
 
 
 def test_batch_norm_of_a_graph_input_stays():

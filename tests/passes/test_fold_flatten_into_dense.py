@@ -40,4 +40,7 @@ def test_not_when_the_flattened_features_have_a_second_consumer():
 
 
 def test_not_for_a_reshape_that_does_not_keep_the_batch_axis():
-    conv_flatten_dense([N * C, H * W]).assert_no_change()
+    case = conv_flatten_dense([N * C, H * W])
+    case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %reshape2: the reshape to {[N * C, H * W]} does not flatten "
+                                 "each sample"]

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from tests.onnx_models import batch_norm_params
 from tests.passes.pass_case import OnnxBuilder, PassCase
@@ -36,12 +37,11 @@ def test_dense_emits_channels_last_features_and_the_transpose_goes():
     assert case.only("conv2d").inputs[0] == reshape.outputs[0] == "reshape4"
 
 
-def test_not_when_the_dense_result_has_a_second_consumer():
-    generator(second_use="dense").assert_no_change()
-
-
-def test_not_when_a_per_feature_result_has_a_second_consumer():
-    generator(second_use="relu").assert_no_change()
+@pytest.mark.parametrize("second_use, value", [("dense", "gemm1"), ("relu", "relu3")])
+def test_not_when_a_result_on_the_way_has_a_second_consumer(second_use, value):
+    case = generator(second_use=second_use)
+    case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %reshape4: %{value}: its result has 2 readers"]
 
 
 def test_not_for_the_models_own_transpose():

@@ -49,13 +49,18 @@ def test_activation_becomes_the_layers_and_changes_no_number(name):
 
 def test_softmax_after_a_convolution_stays():
     """Keras.js's softmax takes 1D/2D tensors only."""
-    b, _, y = conv_then("Softmax", axis=1)
-    PassCase(b, [y], NAME).assert_no_change()
+    b, c, y = conv_then("Softmax", axis=1)
+    case = PassCase(b, [y], NAME)
+    case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %{c}: Keras.js's softmax activation works on 1D/2D tensors: "
+                                 "fused into dense only"]
 
 
 def test_layer_read_twice_keeps_its_activation_separate():
     b, c, y = conv_then("Relu")
-    PassCase(b, [y, c], NAME).assert_no_change()
+    case = PassCase(b, [y, c], NAME)
+    case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %{c}: its result is a graph output"]
 
 
 def test_a_fused_layer_takes_no_second_activation():
@@ -64,3 +69,4 @@ def test_a_fused_layer_takes_no_second_activation():
     case = PassCase(b, [y], NAME)
     assert case.run() is True
     assert case.ops() == ["dense", "sigmoid"]
+    assert case.rejections() == [f"{NAME}: left %relu2: it already has activation=relu"]

@@ -42,6 +42,8 @@ def test_mul_add_mul_stays_two_steps():
     b, case = chain("Mul", "Add", "Mul")
     assert case.run() is True
     assert case.ops() == ["affine", "affine"]
+    assert case.rejections() == [f"{NAME}: left %add2: it ends with a shift and the next map starts with a "
+                                 "scale: one map applies offset, scale, shift in that order only"]
 
 
 def test_mul_then_mul_is_not_merged():
@@ -52,3 +54,4 @@ def test_mul_then_mul_is_not_merged():
 def test_intermediate_graph_output_is_not_merged():
     b, case = chain("Mul", "Add", extra_output=True)
     case.assert_no_change()
+    assert case.rejections() == [f"{NAME}: left %mul1: its result is a graph output"]

@@ -80,17 +80,6 @@ op("tanh", same_as_input, _unary(lambda n, x: np.tanh(x)), layout="free")
 op("leaky_relu", same_as_input, _unary(lambda n, x: np.where(x >= 0, x, n.attrs["alpha"] * x)), layout="free")
 op("elu", same_as_input, _unary(lambda n, x: np.where(x >= 0, x, n.attrs["alpha"] * (np.exp(np.minimum(x, 0)) - 1))),
    layout="free")
-# The constants Keras.js's activations use (activations/selu.js, activations/hard_sigmoid.js),
-# as float32: ONNX's defaults are exactly these. Other values go through decompose-activations.
-KERAS_SELU = {"alpha": np.float32(1.6732632423543772848170429916717),
-              "gamma": np.float32(1.0507009873554804934193349852946)}
-KERAS_HARD_SIGMOID = {"alpha": np.float32(0.2), "beta": np.float32(0.5)}
-
-
-def keras_constants(node, constants):
-    return all(np.float32(node.attrs[k]) == v for k, v in constants.items())
-
-
 op("selu", same_as_input, _unary(_selu), layout="free")
 op("hard_sigmoid", same_as_input,
    _unary(lambda n, x: np.clip(n.attrs["alpha"] * x + n.attrs["beta"], 0, 1)), layout="free")
