@@ -1,8 +1,9 @@
 """The lowered model: a Keras layer graph that no emitter has to interpret further.
 
-Every emitter (Keras.js model.bin, a real keras.Model, later TF.js) reads this and
-nothing else. Tensors are channels-last, batch dimension dropped from shapes (Keras.js
-runs one sample at a time), weights already in the exact order Keras expects.
+Every target (Keras.js model.bin, a real keras.Model, TF.js) reads this and nothing else;
+a target adds what only its runtime needs to a copy (e.g. irc/targets/kerasjs/legalize.py).
+Tensors are channels-last, batch dimension dropped from shapes (Keras.js runs one sample at
+a time), weights already in the exact order Keras expects.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ class KerasLayer:
     weights: list = field(default_factory=list)     # [(param_name, np.ndarray float32)] in Keras order
     source: str = ""               # the IR node / ONNX node it came from, for messages and the manifest
     value: str = ""                # the IR value its output holds (in that value's layout), if any
+    shape: tuple = None            # per-sample output shape (no batch axis): lower() sets it (irc/lower/shapes.py)
 
 
 @dataclass

@@ -7,10 +7,9 @@ from irc.errors import IrcError
 from irc.ir import layout as L
 from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
 from irc.lower import rules  # noqa: F401  (registers the rules)
-from irc.lower.in_place import copy_inputs_of_in_place_layers
 from irc.lower.naming import LayerNamer
 from irc.lower.registry import RULES
-from irc.lower.wide_dense import split_wide_dense
+from irc.lower.shapes import set_shapes
 
 class LowerContext:
     def __init__(self, graph):
@@ -58,12 +57,27 @@ def lower(graph):
         if layer is None:                      # nothing to do at run time: the input is the result
             ctx.producer[node.outputs[0]] = ctx.producer[node.inputs[0]]
         else:
-            layer.value = node.outputs[0]
+            _hold(ctx, layer, node.outputs[0])
             ctx.producer[node.outputs[0]] = layer.name
     outputs = [_output_spec(ctx, name) for name in graph.outputs]
-    copy_inputs_of_in_place_layers(ctx, outputs)    # Keras.js-specific: see irc/lower/in_place.py
-    split_wide_dense(ctx, outputs)                  # for Keras.js's WebGL: see irc/lower/wide_dense.py
-    return KerasModel(graph.name, ctx.layers, inputs, outputs)
+    return _with_shapes(KerasModel(graph.name, ctx.layers, inputs, outputs))
+
+
+def _hold(ctx, layer, name):
+    """Record that `layer`'s output is IR value `name`, and so has its shape."""
+    layer.value = name
+    # A value of the batch axis alone is one number per sample: Keras holds it as (1,).
+    layer.shape = tuple(ctx.graph.value(name).shape[1:]) or (1,)
+
+
+def _with_shapes(model):
+    """Every layer's shape: the IR's where it holds a value (checked against Keras's), else Keras's."""
+    set_shapes(model)
+    for layer in model.layers:
+        if layer.shape is None:
+            raise IrcError(f"layer '{layer.name}' ({layer.class_name}, from {layer.source or 'import'}): irc "
+                           "knows no Keras output shape for this class (irc/lower/shapes.py) and it holds no IR value")
+    return model
 
 
 def _input_layer(ctx, name):
@@ -71,7 +85,8 @@ def _input_layer(ctx, name):
     _require_batch_one(value)
     layer = KerasLayer(ctx.name(name), "InputLayer",
                        {"batch_input_shape": [None, *value.shape[1:]], "dtype": "float32", "sparse": False},
-                       source=f"input {name}", value=name)
+                       source=f"input {name}")
+    _hold(ctx, layer, name)
     ctx.layers.append(layer)
     ctx.producer[name] = layer.name
     return _spec(value, layer.name)
@@ -83,7 +98,8 @@ def _output_spec(ctx, name):
     if any(layer_name in layer.inbound for layer in ctx.layers):
         # Keras.js returns only layers nothing reads from: tap the value with an identity.
         tap = KerasLayer(ctx.name(f"{name}_out"), "Activation", {"activation": "linear"},
-                         [layer_name], source=f"output {name}", value=name)
+                         [layer_name], source=f"output {name}")
+        _hold(ctx, tap, name)
         ctx.layers.append(tap)
         layer_name = tap.name
     return _spec(value, layer_name)

@@ -10,13 +10,23 @@ import re
 
 
 class LayerNamer:
-    def __init__(self):
-        self.count = 0
+    def __init__(self, taken=()):
+        """taken: the names of a model being rewritten (a target's legalisation): new names
+        are numbered after them, and one that ends one of them or is ended by one (a name
+        not made here can be anything) is skipped."""
+        self.taken = list(taken)
+        numbers = [int(match.group(1)) for match in map(re.compile(r"_(\d+)$").search, self.taken) if match]
+        self.count = max(numbers, default=-1) + 1
 
     def __call__(self, base):
         clean = re.sub(r"[^A-Za-z0-9_]", "_", base).strip("_") or "layer"
         if clean[0].isdigit():
             clean = "l" + clean
-        name = f"{clean}_{self.count}"
-        self.count += 1
+        name = self._numbered(clean)
+        while any(name.endswith(other) or other.endswith(name) for other in self.taken):
+            name = self._numbered(clean)
         return name
+
+    def _numbered(self, clean):
+        self.count += 1
+        return f"{clean}_{self.count - 1}"

@@ -31,5 +31,5 @@ def register_target(target):
 
 def get_target(name):
     if name not in TARGETS:
-        raise IrcError(f"--target {name}: unknown target (known: {', '.join(TARGETS)})")
+        raise IrcError(f"--target {name}: unknown target (known: {', '.join(sorted(TARGETS))})")
     return TARGETS[name]

@@ -2,7 +2,7 @@
 
 Keras.js keeps a Dense's units in one texture row and WebGL refuses rows longer than
 MAX_TEXTURE_SIZE (8192 on SwiftShader): the ch=1024 DCGAN generator's 16384-unit Dense drew
-a wrong image on the GPU (max abs 0.99). irc/lower/wide_dense.py computes it in column groups;
+a wrong image on the GPU (max abs 0.99). irc/targets/kerasjs/wide_dense.py computes it in column groups;
 here a small generator with an 18432-unit Dense (tests/browser/wide_generator.py), optimized
 (BatchNorm folded into the Dense) and --no-optimize (Dense, BatchNorm, ReLU apart), must give
 Chainer's output in CPU mode and CPU mode's output in GPU mode.

@@ -43,8 +43,18 @@ def test_no_transposes_left_at_run_time(compiled):
     # (relu, and the final sigmoid) in the Dense/Conv2DTranspose layers (tests/e2e/test_optimize.py)
     assert classes[-4:] == ["Conv2DTranspose"] * 4
     assert not {"Permute", "BatchNormalization", "Activation"} & set(classes)
-    # A Dense of more than 2048 units (WebGL2's smallest texture width) runs in groups of whole
-    # image rows, concatenated (irc/lower/wide_dense.py): ch=512's 8192 units in 4.
+    assert (classes.count("Dense"), classes.count("Concatenate")) == (1, 0)
+
+
+def test_kerasjs_runs_a_wide_dense_in_groups(compiled):
+    """A Dense of more than 2048 units (WebGL2's smallest texture width) runs in groups of whole
+    image rows, concatenated, in model.bin only (irc/targets/kerasjs/wide_dense.py): ch=512's
+    8192 units in 4."""
+    gen, tmp = compiled
+    data = (tmp / "out" / "model.bin").read_bytes()
+    # model_config is the one JSON text in model.bin (json.dumps(..., sort_keys=True)).
+    config, _ = json.JSONDecoder().raw_decode(data[data.index(b'{"backend"'):].decode("utf-8", "ignore"))
+    classes = [layer["class_name"] for layer in config["config"]["layers"]]
     units = gen.l0.W.shape[0]
     assert classes.count("Dense") == -(-units // 2048)
     assert classes.count("Concatenate") == (units > 2048)

@@ -6,6 +6,7 @@ Shapes keep H, W and C distinct so that any axis mix-up changes the numbers.
 import numpy as np
 
 from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
+from irc.lower.shapes import set_shapes
 
 
 def input_layer(name, shape):
@@ -24,8 +25,9 @@ def spec(layer_name, shape):
 
 
 def keras_model(name, layers, inputs, outputs):
-    """inputs/outputs: [(layer name, shape without batch)]."""
-    return KerasModel(name, layers, [spec(*i) for i in inputs], [spec(*o) for o in outputs])
+    """inputs/outputs: [(layer name, shape without batch)]. Layer shapes are Keras's, as
+    lower() sets them."""
+    return set_shapes(KerasModel(name, layers, [spec(*i) for i in inputs], [spec(*o) for o in outputs]))
 
 
 def random_inputs(model, rng):

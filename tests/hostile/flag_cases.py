@@ -22,7 +22,7 @@ def flag_input_shape_beyond_memory(tmp, fx):
     return ["compile", str(fx.model_onnx), "-o", str(tmp / "out"), "--input-shape", "1,3,100000,100000"]
 
 
-@case(r"--target nope: unknown target \(known: kerasjs, ")
+@case(r"--target nope: unknown target \(known: keras, kerasjs, kerasjs-legacy, tfjs\)")
 def flag_unknown_target(tmp, fx):
     return compile_args(fx.gen_npz, tmp, "--target", "nope")
 

@@ -14,6 +14,7 @@ from irc.ir.ops.pooling import pool_out_size
 from irc.keras_semantics.pooling import plan_pool
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from passes.pipeline import run_pipeline
 from passes.registry import PASSES
 from tests.onnx_models import OnnxBuilder, run_ort
 
@@ -311,12 +312,6 @@ REFUSED = {
     "maxpool-dilations": (lambda: pool("MaxPool", kernel_shape=[2, 2], dilations=[2, 2]), "dilations"),
     "maxpool-indices": (None, "Indices"),
     "maxpool-3d": (lambda: pool("MaxPool", shape=(1, 2, 4, 5, 6), kernel_shape=[2, 2, 2]), "4D NCHW"),
-    "avgpool-exclude-pads-before": (lambda: pool("AveragePool", kernel_shape=[2, 2], strides=[2, 2],
-                                                 pads=[1, 1, 0, 0]), "left out of the average"),
-    "avgpool-include-ceil-overhang": (lambda: pool("AveragePool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
-                                                   ceil_mode=1, count_include_pad=1), "Keras padding mode"),
-    "avgpool-kerasjs-cpu-divisor": (lambda: pool("AveragePool", shape=(1, 2, 1, 6), kernel_shape=[3, 3],
-                                                 pads=[1, 1, 1, 1]), "left out of the average"),
     "pad-reflect": (lambda: single("Pad", ints(0, 0, 1, 1, 0, 0, 1, 1), mode="reflect"), "mode=reflect"),
     "pad-value": (lambda: single("Pad", ints(0, 0, 1, 1, 0, 0, 1, 1), floats(1.5)), "constant value 1.5"),
     "pad-channels": (lambda: single("Pad", ints(0, 1, 0, 0, 0, 0, 0, 0)), "batch or channel"),
@@ -332,6 +327,17 @@ REFUSED = {
     "upsample-bilinear": (lambda: single("Upsample", floats(1, 1, 2, 2), opset=9, mode="linear"), "mode=linear"),
     "concat-batch": (lambda: single("Concat", "x", axis=0), "batch axis"),
     "concat-constant": (lambda: single("Concat", np.zeros(X4, np.float32), axis=1), "constant"),
+}
+
+
+# Imported as they are: the pool-padding pass finds no exact Keras pooling and refuses them.
+UNPLANNABLE_POOLS = {
+    "avgpool-exclude-pads-before": (lambda: pool("AveragePool", kernel_shape=[2, 2], strides=[2, 2],
+                                                 pads=[1, 1, 0, 0]), "left out of the average"),
+    "avgpool-include-ceil-overhang": (lambda: pool("AveragePool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                                                   ceil_mode=1, count_include_pad=1), "Keras padding mode"),
+    "avgpool-kerasjs-cpu-divisor": (lambda: pool("AveragePool", shape=(1, 2, 1, 6), kernel_shape=[3, 3],
+                                                 pads=[1, 1, 1, 1]), "left out of the average"),
 }
 
 
@@ -351,3 +357,17 @@ def test_refused_with_one_line_naming_node_and_op(case):
     message = str(info.value)
     assert "\n" not in message
     assert f"node {node.name} ({node.op_type})" in message and reason in message, message
+
+
+@pytest.mark.parametrize("case", sorted(UNPLANNABLE_POOLS))
+def test_unplannable_pool_is_refused_by_pool_padding_naming_the_node(case):
+    make, reason = UNPLANNABLE_POOLS[case]
+    builder, outputs, opset = make()
+    node = builder.nodes[-1]
+    graph = import_onnx(builder.model(outputs, opset=opset))
+    with pytest.raises(IrcError) as info:
+        run_pipeline(graph)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"from {node.op_type}:{node.name}" in message and "no exact Keras.js pooling for kernel" in message
+    assert reason in message, message

@@ -4,7 +4,6 @@ import numpy as np
 
 from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
-from irc.keras_semantics.pooling import plan_pool
 
 
 def _require_nchw(ctx, name):
@@ -51,18 +50,10 @@ def _pool_attrs(ctx, n, x):
     return {"kernel": kernel, "strides": strides, "pads": pads, "ceil_mode": int(a.get("ceil_mode", 0))}
 
 
-def _emit_pool(ctx, n, op, kind, attrs, x):
-    _, reason = plan_pool(kind, x.shape[2:], attrs["kernel"], attrs["strides"], attrs["pads"], attrs["ceil_mode"])
-    if reason:
-        raise ctx.error(f"no exact Keras.js pooling for kernel {attrs['kernel']}, strides {attrs['strides']}, "
-                        f"pads {attrs['pads']}, ceil_mode={attrs['ceil_mode']} on {list(x.shape[2:])}: {reason}")
-    ctx.emit(op, [n.input[0]], attrs)
-
-
 @onnx_op("MaxPool")
 def max_pool(ctx, n):
     x = _require_nchw(ctx, n.input[0])
-    _emit_pool(ctx, n, "max_pool2d", "max", _pool_attrs(ctx, n, x), x)
+    ctx.emit("max_pool2d", [n.input[0]], _pool_attrs(ctx, n, x))
 
 
 @onnx_op("AveragePool")
@@ -70,8 +61,7 @@ def average_pool(ctx, n):
     x = _require_nchw(ctx, n.input[0])
     attrs = _pool_attrs(ctx, n, x)
     attrs["count_include_pad"] = int(attrs_of(n).get("count_include_pad", 0))
-    kind = "avg_include" if attrs["count_include_pad"] else "avg_exclude"
-    _emit_pool(ctx, n, "avg_pool2d", kind, attrs, x)
+    ctx.emit("avg_pool2d", [n.input[0]], attrs)
 
 
 @onnx_op("GlobalAveragePool", "GlobalMaxPool")

@@ -3,7 +3,7 @@ Minimum, Average), affine maps as BatchNormalization, expand, and the identity."
 
 import numpy as np
 
-from irc.ir.ops.elementwise import KERAS_HARD_SIGMOID, KERAS_SELU, keras_constants
+from irc.keras_semantics.activations import KERAS_HARD_SIGMOID, KERAS_SELU, keras_constants
 from irc.lower.keras_graph import KerasLayer
 from irc.lower.registry import lowering
 from irc.lower.rules.common import require, weights

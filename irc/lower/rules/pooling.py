@@ -1,10 +1,10 @@
 """MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, and edge
 padding (Cropping2D of the border, UpSampling2D to repeat it, Concatenate)."""
 
-from irc.keras_semantics.pooling import keras_same_pads
+from irc.keras_semantics.padding import same_pads
 from irc.lower.registry import lowering
 from irc.lower.rules.common import require
-from irc.lower.rules.concat import chain, concatenate
+from irc.lower.rules.concat import chain
 from irc.lower.rules.shape import DATA_FORMATS
 
 POOLS = {"max_pool2d": ("MaxPooling2D", "maxpool"), "avg_pool2d": ("AveragePooling2D", "avgpool")}
@@ -22,7 +22,7 @@ def pool2d(ctx, node):
             "ceil_mode / count_include_pad left for Keras (run pool-padding)")
     (h, w), (kh, kw), (sh, sw) = x.shape[1:3], a["kernel"], a["strides"]
     if a["padding"] == "same":
-        (t, b), (left, r) = keras_same_pads(h, kh, sh), keras_same_pads(w, kw, sw)
+        (t, b), (left, r) = same_pads(h, kh, sh), same_pads(w, kw, sw)
         keras_pads = [t, left, b, r]
     else:
         keras_pads = [0, 0, 0, 0]
@@ -69,4 +69,4 @@ def _pad_axis(ctx, node, source, x, axis, before, after):
                                                      "data_format": data_format}, [edge.name], "edge_repeat")
         parts.append(edge.name)
     inbound = [p for p in (parts[0], source, parts[1]) if p is not None]
-    return concatenate(ctx, node, inbound, axis, 4, "edge_pad")
+    return chain(ctx, node, "Concatenate", {"axis": axis}, inbound, "edge_pad")

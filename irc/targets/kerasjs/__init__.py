@@ -1,4 +1,5 @@
-"""Keras.js 1.0: one protobuf file, model.bin (irc/targets/kerasjs/writer.py writes it, Node runs it)."""
+"""Keras.js 1.0: one protobuf file, model.bin (irc/targets/kerasjs/legalize.py adapts the lowered
+model to Keras.js, irc/targets/kerasjs/writer.py writes it, Node runs it)."""
 
 from irc.targets.registry import Target, register_target
 
@@ -6,8 +7,9 @@ MODEL_BIN = "model.bin"
 
 
 def write(model, out_dir, quantization):
+    from irc.targets.kerasjs.legalize import legalize
     from irc.targets.kerasjs.writer import write_model_bin
-    write_model_bin(model, out_dir / MODEL_BIN, quantization)
+    write_model_bin(legalize(model), out_dir / MODEL_BIN, quantization)
     return [MODEL_BIN]
 
 

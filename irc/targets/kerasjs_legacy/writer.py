@@ -8,8 +8,8 @@
 Model.js gives a layer the first metadata entry whose weight_name matches
 `new RegExp('^' + layer + '/' + param)`, for each name in the layer class's `params`
 (PReLU's is `alphas`, where Keras 2 names the weight `alpha`). Everything else 0.3.0
-would get wrong is refused here, one layer at a time (check_for_kerasjs_legacy), with
-shapes propagated through the graph because most of its quirks depend on them:
+would get wrong is refused here, one layer at a time (check_for_kerasjs_legacy), reading
+the shapes the lowering set (layer.shape) because most of its quirks depend on them:
 
 - Model._traverseDAG copies every layer's input as `new Tensor(x.tensor.data, x.tensor.shape)`
   (copyBeforeCall is always true: the layer itself is one of its input's consumers), and
@@ -17,9 +17,9 @@ shapes propagated through the graph because most of its quirks depend on them:
   layer whose result is a strided view is read scrambled: Permute (a transpose view) and
   the channels_first Cropping2D / ZeroPadding2D / UpSampling2D / pooling layers (which
   transpose back at the end) are refused unless the view is already in memory order.
-  The same copy means no layer can overwrite another's input: 1.0's in-place hazard is gone.
-  A Concatenate off the last axis, which the lowering wraps in Permutes for 1.0's WebGL
-  path, is written as one Concatenate on that axis (0.3.0 concatenates on any axis).
+  The same copy means no layer can overwrite another's input: 1.0's in-place hazard is gone,
+  and 0.3.0 concatenates on any axis: the lowered model is written as it is (nothing of
+  irc/targets/kerasjs/legalize.py applies).
 - Conv2D / Conv2DTranspose with channels_first transpose the kernel as if it were
   Theano-ordered; Conv2DTranspose ignores dilation_rate.
 - Dense multiplies a 1-D input only; softmax handles 1-D and 2-D only.
@@ -31,7 +31,6 @@ Its CPU path (Node, or a browser with gpu: false) is what these checks follow; t
 GPU path is not run by irc.
 """
 
-import dataclasses
 import json
 import re
 
@@ -40,7 +39,6 @@ import numpy as np
 from irc.targets.kerasjs.writer import _json_scalar, model_config
 from irc.targets.kerasjs.checks import check_outputs, weights_in_file_order
 from irc.errors import IrcError
-from irc.lower.keras_graph import KerasLayer
 from irc.keras_semantics.pooling import keras_windows
 
 ARCH, WEIGHTS, METADATA = "model_arch.json", "model_weights.buf", "model_metadata.json"
@@ -55,7 +53,6 @@ PARAM_NAMES = {("PReLU", "alpha"): "alphas"}
 
 def write_legacy_files(model, out_dir):
     """-> the file names written to out_dir (FILES)."""
-    model = legacy_model(model)
     check_for_kerasjs_legacy(model)
     arch = model_config(model)
     arch["keras_version"] = KERAS_VERSION
@@ -73,57 +70,23 @@ def write_legacy_files(model, out_dir):
     return list(FILES)
 
 
-def legacy_model(model):
-    """The model as written for 0.3.0 (a copy; `model` is shared with the other targets):
-    Permute(p) on every input -> Concatenate -> Permute(p^-1), each Permute read by
-    nothing else, becomes one Concatenate on the axis p maps the concatenation axis to."""
-    layers = {layer.name: layer for layer in model.layers}
-    readers = {}
-    for layer in model.layers:
-        for name in layer.inbound:
-            readers.setdefault(name, set()).add(layer.name)
-    outputs = {spec.layer for spec in model.outputs}
-    dropped, replaced = set(), {}
-    for concat in model.layers:
-        ins = [layers[name] for name in concat.inbound]
-        outs = [layers[name] for name in readers.get(concat.name, ())]
-        if concat.class_name != "Concatenate" or concat.name in outputs or len(outs) != 1 or not ins:
-            continue
-        perm = [d - 1 for d in ins[0].config.get("dims", [])] if ins[0].class_name == "Permute" else None
-        axis, rank = concat.config.get("axis", -1), len(perm or ())
-        if not (perm and sorted(perm) == list(range(rank)) and axis != 0 and -rank <= axis <= rank
-                and all(i.class_name == "Permute" and [d - 1 for d in i.config["dims"]] == perm
-                        and readers[i.name] == {concat.name} and i.name not in outputs for i in ins)
-                and outs[0].class_name == "Permute"
-                and [perm[d - 1] for d in outs[0].config["dims"]] == list(range(rank))):
-            continue
-        axis = axis - 1 if axis > 0 else rank + axis        # per sample
-        dropped.update([concat.name, *concat.inbound])
-        replaced[outs[0].name] = KerasLayer(outs[0].name, "Concatenate", {"axis": perm[axis] + 1},
-                                            [i.inbound[0] for i in ins], [], concat.source, outs[0].value)
-    if not replaced:
-        return model
-    kept = [replaced.get(layer.name, layer) for layer in model.layers if layer.name not in dropped]
-    return dataclasses.replace(model, layers=kept)
-
-
 def legacy_weight_name(layer, param):
     return f"{layer.name}/{PARAM_NAMES.get((layer.class_name, param), param)}:0"
 
 
 def check_for_kerasjs_legacy(model):
-    """Raise IrcError for the first thing Keras.js 0.3.0 cannot run exactly; -> {layer: shape}."""
+    """Raise IrcError for the first thing Keras.js 0.3.0 cannot run exactly."""
     shapes = {}
     for layer in model.layers:
         _require(layer, layer.name not in shapes, "another layer has this name; Model.js keys layers by name")
-        if layer.class_name not in _SHAPES:
+        if layer.class_name not in _CHECKS:
             raise _refuse(layer, f"Keras.js 0.3.0 has no {layer.class_name} layer (or irc does not emit it for 0.3.0)")
         inputs = [shapes[name] for name in layer.inbound]
-        shapes[layer.name] = tuple(_SHAPES[layer.class_name](layer, inputs))
+        _CHECKS[layer.class_name](layer, inputs)
         _check_weights(layer, inputs)
+        shapes[layer.name] = list(layer.shape)
     _check_weight_lookup(model)
     check_outputs(model)
-    return shapes
 
 
 def _refuse(layer, why):
@@ -138,13 +101,6 @@ def _require(layer, condition, why):
 
 def _pair(value):
     return list(value) if isinstance(value, (list, tuple)) else [value, value]
-
-
-def _edges(value):
-    """Cropping2D / ZeroPadding2D amounts as [[top, bottom], [left, right]], as 0.3.0 reads them."""
-    if isinstance(value, (list, tuple)):
-        return [list(v) for v in value] if isinstance(value[0], (list, tuple)) else [[v, v] for v in value]
-    return [[value, value], [value, value]]
 
 
 def _in_memory_order(shape, perm):
@@ -168,68 +124,59 @@ def _activation(layer, name, shape):
              f"Keras.js 0.3.0's softmax handles 1-D and 2-D tensors, this one is {list(shape)}")
 
 
-def _channels_last_view(layer, hwc):
-    """Spatial layers with channels_first compute in HWC and return a CHW view of it."""
-    if layer.config.get("data_format", "channels_last") == "channels_first":
-        _require(layer, _in_memory_order(hwc, (2, 0, 1)),
-                 "with channels_first Keras.js 0.3.0 returns a transposed view, which the next layer and "
-                 "predict() read in memory order; use channels_last")
-        return [hwc[2], hwc[0], hwc[1]]
-    return hwc
-
-
 def _hwc(layer, shape):
     return [shape[1], shape[2], shape[0]] if layer.config.get("data_format") == "channels_first" else list(shape)
 
 
-# Output shape (no batch axis) per layer class, checking that 0.3.0 computes it as Keras does.
+def _require_memory_order_view(layer):
+    """Spatial layers with channels_first compute in HWC and return a CHW view of it."""
+    if layer.config.get("data_format", "channels_last") == "channels_first":
+        _require(layer, _in_memory_order(_hwc(layer, layer.shape), (2, 0, 1)),
+                 "with channels_first Keras.js 0.3.0 returns a transposed view, which the next layer and "
+                 "predict() read in memory order; use channels_last")
+
+
+def _require_channels_last_kernel(layer):
+    _require(layer, layer.config.get("data_format", "channels_last") == "channels_last",
+             "with channels_first Keras.js 0.3.0 transposes the kernel as if it were Theano's")
+
+
+# Per layer class: refuse what 0.3.0 computes otherwise than Keras does (inputs: their
+# shapes, without the batch axis; the layer's own is layer.shape).
 
 def _input(layer, inputs):
     shape = layer.config.get("batch_input_shape", [None])[1:]
     _require(layer, shape and all(isinstance(d, (int, np.integer)) and d > 0 for d in shape),
              f"needs a fixed input shape, has {shape}")
-    return shape
 
 
 def _dense(layer, inputs):
     _one_input(layer, inputs, rank=1)
-    _activation(layer, layer.config.get("activation", "linear"), [layer.config["units"]])
-    return [layer.config["units"]]
+    _activation(layer, layer.config.get("activation", "linear"), layer.shape)
 
 
 def _conv2d(layer, inputs):
     h, w, _ = _one_input(layer, inputs, rank=3)
     config = layer.config
-    _require(layer, config.get("data_format", "channels_last") == "channels_last",
-             "with channels_first Keras.js 0.3.0 transposes the kernel as if it were Theano's")
-    (kh, kw), (sh, sw) = _pair(config["kernel_size"]), _pair(config.get("strides", 1))
+    _require_channels_last_kernel(layer)
+    sh, sw = _pair(config.get("strides", 1))
     dh, dw = _pair(config.get("dilation_rate", 1))
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
     _require(layer, (dh, dw) == (1, 1) or (sh, sw) == (1, 1), "dilation_rate with strides")
     _activation(layer, config.get("activation", "linear"), [h, w])
-    if padding == "same":
-        out = [-(-h // sh), -(-w // sw)]
-    else:
-        out = [(h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1]
-    _require(layer, min(out) > 0, f"the kernel does not fit the input {inputs[0]}")
-    return out + [config["filters"]]
+    _require(layer, min(layer.shape[:2]) > 0, f"the kernel does not fit the input {inputs[0]}")
 
 
 def _conv2d_transpose(layer, inputs):
     h, w, _ = _one_input(layer, inputs, rank=3)
     config = layer.config
-    _require(layer, config.get("data_format", "channels_last") == "channels_last",
-             "with channels_first Keras.js 0.3.0 transposes the kernel as if it were Theano's")
+    _require_channels_last_kernel(layer)
     _require(layer, _pair(config.get("dilation_rate", 1)) == [1, 1], "Keras.js 0.3.0 ignores dilation_rate")
     _require(layer, config.get("output_padding") is None, "Keras.js 0.3.0 has no output_padding")
-    (kh, kw), (sh, sw) = _pair(config["kernel_size"]), _pair(config.get("strides", 1))
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
     _activation(layer, config.get("activation", "linear"), [h, w])
-    if padding == "same":
-        return [h * sh, w * sw, config["filters"]]
-    return [h * sh + max(kh - sh, 0), w * sw + max(kw - sw, 0), config["filters"]]
 
 
 def _batch_norm(layer, inputs):
@@ -237,34 +184,29 @@ def _batch_norm(layer, inputs):
     axis = layer.config.get("axis", -1)
     _require(layer, -len(shape) <= axis <= len(shape) and axis != 0,
              f"axis {axis} is not a feature axis of a {len(shape)}-D input")
-    return shape
 
 
 def _activation_layer(layer, inputs):
-    shape = _one_input(layer, inputs)
-    _activation(layer, layer.config.get("activation", "linear"), shape)
-    return shape
+    _activation(layer, layer.config.get("activation", "linear"), _one_input(layer, inputs))
 
 
 def _elementwise(layer, inputs):
-    return _one_input(layer, inputs)
+    _one_input(layer, inputs)
 
 
 def _prelu(layer, inputs):
-    shape = _one_input(layer, inputs)
+    _one_input(layer, inputs)
     _require(layer, not layer.config.get("shared_axes"), "Keras.js 0.3.0 has no shared_axes")
-    return shape
 
 
 def _reshape(layer, inputs):
     shape, target = _one_input(layer, inputs), list(layer.config["target_shape"])
     _require(layer, all(d > 0 for d in target), f"Keras.js 0.3.0 takes no -1 in target_shape {target}")
     _require(layer, np.prod(target) == np.prod(shape), f"target_shape {target} does not hold {shape}")
-    return target
 
 
 def _flatten(layer, inputs):
-    return [int(np.prod(_one_input(layer, inputs)))]
+    _one_input(layer, inputs)
 
 
 def _permute(layer, inputs):
@@ -274,12 +216,10 @@ def _permute(layer, inputs):
     _require(layer, _in_memory_order(shape, perm),
              f"Keras.js 0.3.0 returns a transposed view of {shape}, which the next layer and predict() "
              "read in memory order")
-    return [shape[axis] for axis in perm]
 
 
 def _repeat_vector(layer, inputs):
-    (n,) = _one_input(layer, inputs, rank=1)
-    return [layer.config["n"], n]
+    _one_input(layer, inputs, rank=1)
 
 
 def _pooling(layer, inputs):
@@ -289,51 +229,42 @@ def _pooling(layer, inputs):
     (sh, sw) = _pair(config.get("strides") or (kh, kw))
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
-    if padding == "same":
-        if layer.class_name == "AveragePooling2D":
-            for m, k, s in ((h, kh, sh), (w, kw, sw)):
-                exact = all(real == cpu for _, real, cpu in keras_windows(list(range(m)), k, s, "same"))
-                _require(layer, exact, f"a {k}-window with stride {s} over {m} cells overhangs both ends; "
-                                       "Keras.js 0.3.0 then leaves only one side's padding out of the divisor")
-        out = [-(-h // sh), -(-w // sw)]
-    else:
-        out = [(h - kh) // sh + 1, (w - kw) // sw + 1]
-    _require(layer, min(out) > 0, f"the pool does not fit the input {inputs[0]}")
-    return _channels_last_view(layer, out + [c])
+    if padding == "same" and layer.class_name == "AveragePooling2D":
+        for m, k, s in ((h, kh, sh), (w, kw, sw)):
+            exact = all(real == cpu for _, real, cpu in keras_windows(list(range(m)), k, s, "same"))
+            _require(layer, exact, f"a {k}-window with stride {s} over {m} cells overhangs both ends; "
+                                   "Keras.js 0.3.0 then leaves only one side's padding out of the divisor")
+    _require(layer, min(_hwc(layer, layer.shape)[:2]) > 0, f"the pool does not fit the input {inputs[0]}")
+    _require_memory_order_view(layer)
 
 
 def _global_pooling(layer, inputs):
-    h, w, c = _hwc(layer, _one_input(layer, inputs, rank=3))
-    return [c]
+    _one_input(layer, inputs, rank=3)
 
 
 def _cropping(layer, inputs):
-    h, w, c = _hwc(layer, _one_input(layer, inputs, rank=3))
-    (t, b), (left, r) = _edges(layer.config.get("cropping", 0))
-    out = [h - t - b, w - left - r]
-    _require(layer, min(out) > 0, f"cropping {layer.config.get('cropping')} leaves nothing of {inputs[0]}")
-    return _channels_last_view(layer, out + [c])
+    _one_input(layer, inputs, rank=3)
+    _require(layer, min(_hwc(layer, layer.shape)[:2]) > 0,
+             f"cropping {layer.config.get('cropping')} leaves nothing of {inputs[0]}")
+    _require_memory_order_view(layer)
 
 
 def _zero_padding(layer, inputs):
-    h, w, c = _hwc(layer, _one_input(layer, inputs, rank=3))
-    (t, b), (left, r) = _edges(layer.config.get("padding", 1))
-    return _channels_last_view(layer, [h + t + b, w + left + r, c])
+    _one_input(layer, inputs, rank=3)
+    _require_memory_order_view(layer)
 
 
 def _upsampling(layer, inputs):
-    h, w, c = _hwc(layer, _one_input(layer, inputs, rank=3))
+    _one_input(layer, inputs, rank=3)
     _require(layer, layer.config.get("interpolation", "nearest") == "nearest",
              "Keras.js 0.3.0 upsamples by nearest neighbour only")
-    sh, sw = _pair(layer.config.get("size", 2))
-    return _channels_last_view(layer, [h * sh, w * sw, c])
+    _require_memory_order_view(layer)
 
 
 def _merge(layer, inputs):
     _require(layer, len(inputs) >= 2, f"merges {len(inputs)} input")
     _require(layer, all(shape == inputs[0] for shape in inputs),
              f"Keras.js 0.3.0 merges equal shapes only (no broadcasting), these are {[list(s) for s in inputs]}")
-    return list(inputs[0])
 
 
 def _concatenate(layer, inputs):
@@ -344,12 +275,9 @@ def _concatenate(layer, inputs):
     rest = [[d for i, d in enumerate(shape) if i != axis] for shape in inputs]
     _require(layer, all(len(s) == rank for s in inputs) and all(r == rest[0] for r in rest),
              f"shapes {[list(s) for s in inputs]} differ off axis {axis + 1}")
-    out = list(inputs[0])
-    out[axis] = sum(shape[axis] for shape in inputs)
-    return out
 
 
-_SHAPES = {
+_CHECKS = {
     "InputLayer": _input, "Dense": _dense, "Conv2D": _conv2d, "Conv2DTranspose": _conv2d_transpose,
     "BatchNormalization": _batch_norm, "Activation": _activation_layer,
     "LeakyReLU": _elementwise, "ELU": _elementwise, "ThresholdedReLU": _elementwise, "PReLU": _prelu,

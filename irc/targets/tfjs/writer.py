@@ -31,6 +31,7 @@ import numpy as np
 
 import irc
 from irc.errors import IrcError
+from irc.lower.shapes import KERAS_SHAPES
 from irc.targets.quantize import uint8_affine
 
 TFJS_DIR = "tfjs"
@@ -45,6 +46,8 @@ TFJS_VERSION = "4.22.0"                # the @tensorflow/tfjs-layers whose reade
 QUANTIZED = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}
 
 _KERNEL = ("Dense", "Conv2D", "Conv2DTranspose")
+# tfjs-layers 4.22 has every layer class irc knows the Keras shape of (irc/lower/shapes.py).
+_LAYERS = frozenset(KERAS_SHAPES)
 # Activation identifiers tfjs-layers registers (activations.js), in Keras spelling.
 _ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "softplus", "softsign", "selu", "hard_sigmoid",
                 "softmax", "elu"}
@@ -203,7 +206,7 @@ def tfjs_layers(model):
     are unchanged); its weights move to the inner layer (`<name>_last/gamma`), still reported
     under the lowered name.
     """
-    shapes = infer_shapes(model)
+    shapes = {layer.name: layer.shape for layer in model.layers}       # set by lower()
     names = {layer.name for layer in model.layers}
     out = []
     for layer in model.layers:
@@ -286,6 +289,8 @@ def expected_params(layer):
 def check_layer(layer, shapes):
     """Refuse what tfjs-layers 4.22 would reject at load time or compute differently."""
     cls, config = layer.class_name, layer.config
+    if cls not in _LAYERS:
+        raise _refuse(layer, f"tfjs-layers 4.22 has no {cls} layer that irc can emit")
     emitted = [param for param, _ in layer.weights]
     if emitted != expected_params(layer):
         raise _refuse(layer, f"has weights {emitted}, tfjs-layers creates {expected_params(layer)} for this config")
@@ -328,120 +333,3 @@ def _check_nearest(layer, shape):
         if not np.array_equal(np.minimum(rows, n - 1), np.arange(out) // s):
             raise _refuse(layer, f"tfjs's nearest-neighbour resize of {n} cells by {s} reads the wrong "
                                  "source cells (floating-point rounding)")
-
-
-# --- shapes (per sample, without the batch axis) ------------------------------------------------
-
-def infer_shapes(model):
-    """{layer name: output shape without the batch axis}, as Keras 2.1 (and tfjs) compute them."""
-    shapes = {}
-    for layer in model.layers:
-        try:
-            rule = _SHAPES[layer.class_name]
-        except KeyError:
-            raise _refuse(layer, f"tfjs-layers 4.22 has no {layer.class_name} layer that irc can emit") from None
-        shapes[layer.name] = tuple(int(d) for d in rule(layer.config, *[shapes[i] for i in layer.inbound]))
-    return shapes
-
-
-def _spatial(config, shape):
-    """(H, W axes, channel axis) of a 2D layer's input, by its data_format."""
-    return ((1, 2), 0) if config.get("data_format") == "channels_first" else ((0, 1), 2)
-
-
-def _window(n, k, s, padding, dilation=1):
-    k = (k - 1) * dilation + 1
-    return -(-n // s) if padding == "same" else (n - k) // s + 1
-
-
-def _conv_shape(config, x, filters=None):
-    (h, w), c = _spatial(config, x)
-    kernel, strides = _pair(config["kernel_size"]), _pair(config.get("strides", 1))
-    dilation, padding = _pair(config.get("dilation_rate", 1)), config.get("padding", "valid")
-    out = list(x)
-    for axis, k, s, d in zip((h, w), kernel, strides, dilation):
-        out[axis] = _window(x[axis], k, s, padding, d)
-    out[c] = config["filters"] if filters is None else filters
-    return out
-
-
-def _deconv_shape(config, x):
-    (h, w), c = _spatial(config, x)
-    out = list(x)
-    for axis, k, s in zip((h, w), _pair(config["kernel_size"]), _pair(config.get("strides", 1))):
-        out[axis] = x[axis] * s + (max(k - s, 0) if config.get("padding", "valid") == "valid" else 0)
-    out[c] = config["filters"]
-    return out
-
-
-def _pool_shape(config, x):
-    (h, w), _ = _spatial(config, x)
-    pool = _pair(config.get("pool_size", 2))
-    strides = _pair(config.get("strides") or pool)
-    out = list(x)
-    for axis, k, s in zip((h, w), pool, strides):
-        out[axis] = _window(x[axis], k, s, config.get("padding", "valid"))
-    return out
-
-
-def _edges_shape(config, x, key, sign):
-    (h, w), _ = _spatial(config, x)
-    amounts = config[key]
-    amounts = [_pair(a) for a in amounts] if isinstance(amounts, (list, tuple)) else [_pair(amounts)] * 2
-    out = list(x)
-    out[h] += sign * sum(amounts[0])
-    out[w] += sign * sum(amounts[1])
-    return out
-
-
-def _reshape_shape(config, x):
-    target = list(config["target_shape"])
-    if -1 in target:
-        known = int(np.prod([d for d in target if d != -1]))
-        target[target.index(-1)] = int(np.prod(x)) // known
-    return target
-
-
-def _concat_shape(config, *xs):
-    axis = config.get("axis", -1)
-    axis = axis - 1 if axis > 0 else axis + len(xs[0])
-    out = list(xs[0])
-    out[axis] = sum(x[axis] for x in xs)
-    return out
-
-
-def _upsample_shape(config, x):
-    (h, w), _ = _spatial(config, x)
-    sh, sw = _pair(config.get("size", 2))
-    out = list(x)
-    out[h] *= sh
-    out[w] *= sw
-    return out
-
-
-def _same(config, x, *rest):
-    return x
-
-
-_SHAPES = {
-    "InputLayer": lambda config: config["batch_input_shape"][1:],
-    "Dense": lambda config, x: [*x[:-1], config["units"]],
-    "Conv2D": _conv_shape,
-    "SeparableConv2D": _conv_shape,
-    "Conv2DTranspose": _deconv_shape,
-    "BatchNormalization": _same, "Activation": _same, "LeakyReLU": _same, "ELU": _same,
-    "PReLU": _same, "ThresholdedReLU": _same,
-    "Add": _same, "Subtract": _same, "Multiply": _same, "Maximum": _same, "Minimum": _same, "Average": _same,
-    "Reshape": _reshape_shape,
-    "Flatten": lambda config, x: [int(np.prod(x))],
-    "Permute": lambda config, x: [x[d - 1] for d in config["dims"]],
-    "Cropping2D": lambda config, x: _edges_shape(config, x, "cropping", -1),
-    "ZeroPadding2D": lambda config, x: _edges_shape(config, x, "padding", 1),
-    "MaxPooling2D": _pool_shape,
-    "AveragePooling2D": _pool_shape,
-    "GlobalAveragePooling2D": lambda config, x: [x[_spatial(config, x)[1]]],
-    "GlobalMaxPooling2D": lambda config, x: [x[_spatial(config, x)[1]]],
-    "UpSampling2D": _upsample_shape,
-    "Concatenate": _concat_shape,
-    "RepeatVector": lambda config, x: [config["n"], *x],
-}

@@ -15,12 +15,12 @@ from irc.lower.keras_graph import KerasLayer
 IN_PLACE = {"BatchNormalization", "LeakyReLU", "ELU", "PReLU", "ThresholdedReLU"}
 
 
-def copy_inputs_of_in_place_layers(ctx, outputs):
-    """Insert a copying Reshape before every in-place layer that shares its input.
-    `outputs`: the model's output specs (an output reads its layer's buffer too)."""
-    for layer in [layer for layer in ctx.layers if layer.class_name in IN_PLACE]:
-        if _other_readers(ctx.layers, outputs, layer):
-            _insert_copy(ctx, layer)
+def copy_inputs_of_in_place_layers(work):
+    """Insert a copying Reshape before every in-place layer that shares its input
+    (`work`: irc/targets/kerasjs/legalize.py's Legalization)."""
+    for layer in [layer for layer in work.layers if layer.class_name in IN_PLACE]:
+        if _other_readers(work.layers, work.outputs, layer):
+            _insert_copy(work, layer)
 
 
 def _other_readers(layers, outputs, target):
@@ -44,23 +44,10 @@ def _returns_its_input(layer):
     return layer.class_name == "Activation" and layer.config.get("activation", "linear") == "linear"
 
 
-def _insert_copy(ctx, layer):
-    shape = _output_shape(ctx, layer)
-    copy = KerasLayer(ctx.name(f"{layer.name}_copy"), "Reshape", {"target_shape": list(shape)},
-                      list(layer.inbound), [], f"copy of the input of in-place layer {layer.name}")
-    ctx.layers.insert(ctx.layers.index(layer), copy)
+def _insert_copy(work, layer):
+    # An in-place layer's output has its input's shape.
+    copy = KerasLayer(work.name(f"{layer.name}_copy"), "Reshape", {"target_shape": list(layer.shape)},
+                      list(layer.inbound), [], f"copy of the input of in-place layer {layer.name}",
+                      shape=layer.shape)
+    work.insert_before(layer, copy)
     layer.inbound = [copy.name]
-
-
-def _output_shape(ctx, layer):
-    """An in-place layer's input has its output's shape; find it from the IR value a layer
-    holds, walking back through layers that keep the shape."""
-    by_name = {other.name: other for other in ctx.layers}
-    while True:
-        if layer.value:
-            return ctx.graph.value(layer.value).shape[1:]
-        if layer.class_name == "Reshape":
-            return layer.config["target_shape"]
-        if layer.class_name == "InputLayer":
-            return layer.config["batch_input_shape"][1:]
-        layer = by_name[layer.inbound[0]]

@@ -12,7 +12,7 @@ which Keras.js then holds as an (H*W) x C texture. Here the Dense, and the per-u
 between it and that Reshape (batch normalization, activations: --no-optimize keeps them), run
 on groups of whole image rows at most MAX_UNITS wide; each group is reshaped to rows x C and
 the groups are concatenated along the rows before the original Reshape. Every unit is the
-same dot product as before, so the result is exact, on every target.
+same dot product as before, so the result is exact.
 """
 
 from irc.lower.keras_graph import KerasLayer
@@ -23,14 +23,14 @@ MAX_UNITS = 2048
 PER_UNIT = {"BatchNormalization", "Activation", "LeakyReLU", "ELU", "ThresholdedReLU", "PReLU"}
 
 
-def split_wide_dense(ctx, outputs):
-    """Rewrite ctx.layers in place. `outputs`: the model's output specs (a model output
-    is left whole: the caller reads it as one vector)."""
-    output_layers = {spec.layer for spec in outputs}
-    for dense in [layer for layer in ctx.layers if layer.class_name == "Dense"]:
-        chain = _chain_to_reshape(ctx.layers, dense, output_layers)
+def split_wide_dense(work):
+    """Rewrite work.layers (`work`: irc/targets/kerasjs/legalize.py's Legalization); a model
+    output is left whole: the caller reads it as one vector."""
+    output_layers = {spec.layer for spec in work.outputs}
+    for dense in [layer for layer in work.layers if layer.class_name == "Dense"]:
+        chain = _chain_to_reshape(work.layers, dense, output_layers)
         if chain:
-            _split(ctx, chain[:-1], chain[-1])
+            _split(work, chain[:-1], chain[-1])
 
 
 def _chain_to_reshape(layers, dense, output_layers):
@@ -52,7 +52,7 @@ def _chain_to_reshape(layers, dense, output_layers):
             return None
 
 
-def _split(ctx, chain, reshape):
+def _split(work, chain, reshape):
     width = reshape.config["target_shape"][-1]           # units per image row (C)
     rows = chain[0].config["units"] // width
     per_group = max(1, MAX_UNITS // width)
@@ -60,31 +60,30 @@ def _split(ctx, chain, reshape):
         return                                         # one image row is already wider than the limit
     spans = [(start, min(rows, start + per_group)) for start in range(0, rows, per_group)]
     heads = [chain[0].inbound] * len(spans)
-    # Level by level (every group's Dense, then every group's next layer, ...): the order
-    # keras.Model sorts layers in, which the keras target checks against.
+    # Level by level: every group's Dense, then every group's next layer, ...
     for layer in chain:
-        heads = [[_add_part(ctx, layer, start * width, stop * width, inbound, reshape).name]
+        heads = [[_add_part(work, layer, start * width, stop * width, inbound, reshape).name]
                  for (start, stop), inbound in zip(spans, heads)]
-    groups = [_add(ctx, reshape, f"{reshape.name}_rows", "Reshape", {"target_shape": [stop - start, width]},
-                   inbound).name for (start, stop), inbound in zip(spans, heads)]
+    groups = [_add(work, reshape, f"{reshape.name}_rows", "Reshape", {"target_shape": [stop - start, width]},
+                   inbound, shape=(stop - start, width)).name for (start, stop), inbound in zip(spans, heads)]
     # Concatenate's axis counts the batch axis: 1 is the rows of each (rows, C) group.
-    joined = _add(ctx, reshape, f"{reshape.name}_join", "Concatenate", {"axis": 1}, groups)
+    joined = _add(work, reshape, f"{reshape.name}_join", "Concatenate", {"axis": 1}, groups, shape=(rows, width))
     reshape.inbound = [joined.name]
     for layer in chain:
-        ctx.layers.remove(layer)
+        work.layers.remove(layer)
 
 
-def _add_part(ctx, layer, start, stop, inbound, before):
+def _add_part(work, layer, start, stop, inbound, before):
     """`layer` on units start:stop (its weights sliced along their unit axis, the last)."""
     config = dict(layer.config, units=stop - start) if layer.class_name == "Dense" else dict(layer.config)
     weights = [(name, w[..., start:stop].copy()) for name, w in layer.weights]
-    return _add(ctx, before, f"{layer.name}_units{start}", layer.class_name, config, inbound, weights,
-                layer.source)
+    return _add(work, before, f"{layer.name}_units{start}", layer.class_name, config, inbound, weights,
+                layer.source, shape=(stop - start,))
 
 
-def _add(ctx, before, label, class_name, config, inbound, weights=(), source=None):
+def _add(work, before, label, class_name, config, inbound, weights=(), source=None, shape=None):
     """A new layer, placed right before `before` (the layer order stays topological)."""
-    layer = KerasLayer(ctx.name(label), class_name, config, list(inbound), list(weights),
-                       f"{source or before.source} (split for WebGL's texture size)")
-    ctx.layers.insert(ctx.layers.index(before), layer)
+    layer = KerasLayer(work.name(label), class_name, config, list(inbound), list(weights),
+                       f"{source or before.source} (split for WebGL's texture size)", shape=shape)
+    work.insert_before(before, layer)
     return layer
