@@ -36,6 +36,24 @@ def _source_args(p):
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+QUANTIZE_SHAPES = "the graph irc compile --quantize builds (uint8, uint16: batch norms kept as layers)"
+
+
+def _pipeline_args(p, quantize_help):
+    """The flags that choose the passes, the same on compile, check and dump (irc/build.py)."""
+    p.add_argument("--quantize", choices=["uint8", "float16", "uint16"], help=quantize_help)
+    p.add_argument("--no-optimize", action="store_true",
+                   help="skip the optional optimisation passes (fold-batchnorm, fuse-activation, drop-no-op)")
+    p.add_argument("--disable-pass", action="append", default=[], metavar="NAME",
+                   help="skip this optional pass of the default pipeline (repeatable)")
+    p.add_argument("--enable-pass", action="append", default=[], metavar="NAME",
+                   help="also run this opt-in optimisation (deconv-taps: Keras.js 1.0 CPU; repeatable)")
+    p.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
+    p.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
+    p.add_argument("--verbose", action="store_true",
+                   help="one line per pass on stderr: nodes after it, whether it changed the graph, what it left")
+
+
 def _parser():
     parser = _Parser(prog="irc", description="Compile trained networks for the browser.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -45,18 +63,10 @@ def _parser():
     _source_args(c)
     c.add_argument("-o", "--out", help="output directory (default: out/<model name>)")
     c.add_argument("--target", default="kerasjs", help="comma-separated targets (default: kerasjs)")
-    c.add_argument("--quantize", choices=["uint8", "float16", "uint16"], help="store weights quantized")
+    _pipeline_args(c, "store weights quantized")
     c.add_argument("--quantize-keep", metavar="PATTERN",
                    help="regular expression of <layer>/<param> weights kept in float32")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    c.add_argument("--no-optimize", action="store_true",
-                   help="skip the optional optimisation passes (fold-batchnorm, fuse-activation, drop-no-op)")
-    c.add_argument("--disable-pass", action="append", default=[], metavar="NAME",
-                   help="skip this optional pass of the default pipeline (repeatable)")
-    c.add_argument("--enable-pass", action="append", default=[], metavar="NAME",
-                   help="also run this opt-in optimisation (deconv-taps: Keras.js 1.0 CPU; repeatable)")
-    c.add_argument("--verify-each", action="store_true", help="check graph invariants after every pass")
-    c.add_argument("--print-after", metavar="PASS|all", help="print the IR after a pass (or every pass) to stderr")
     c.add_argument("--no-probe", action="store_true", help="skip running the emitted files on a probe input")
 
     d = sub.add_parser("dump", help="print the IR")
@@ -65,14 +75,18 @@ def _parser():
     d.add_argument("--format", default="text", help="text (default), json, dot or svg")
     d.add_argument("--input", help="annotate every node with its difference from ONNX Runtime on this .npy")
     d.add_argument("-o", "--output", help="write to this file instead of stdout")
+    d.add_argument("--out", help="replay the pipeline of this compile output (its manifest.json)")
+    _pipeline_args(d, QUANTIZE_SHAPES)
 
     k = sub.add_parser("check", help="compare every tensor of every stage with ONNX Runtime")
     _source_args(k)
     k.add_argument("--input", help=".npy input in the source layout (default: seeded random)")
     k.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
     k.add_argument("--rtol", type=float, default=1e-5, help="tolerance relative to each reference's magnitude")
-    k.add_argument("--out", help="check the files in this compile output instead of freshly emitted ones")
+    k.add_argument("--out", help="check the files in this compile output, replaying its pipeline, "
+                                 "instead of freshly emitted ones")
     k.add_argument("--stages", default="ir,keras,kerasjs", help="which of ir,keras,kerasjs to run")
+    _pipeline_args(k, QUANTIZE_SHAPES)
 
     r = sub.add_parser("run", help="run compiled files in Keras.js under Node")
     r.add_argument("out_dir", help="a directory written by irc compile")
@@ -99,18 +113,24 @@ def _input_shape(args):
     return parse_input_shape(args.input_shape)
 
 
+def _source_options(args):
+    return dict(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
+                framework=args.framework, weights=args.weights, exporter=args.exporter)
+
+
+def _pipeline_options(args):
+    return dict(optimize=not args.no_optimize, disable_passes=args.disable_pass, enable_passes=args.enable_pass,
+                quantize=args.quantize, plugins=args.passes, verify_each=args.verify_each,
+                print_after=args.print_after, verbose=args.verbose)
+
+
 def _compile(args):
     from irc.compile import CompileOptions, compile_model
     from irc.frontend.source import model_name
     out = Path(args.out) if args.out else Path("out") / model_name(args.model, args.weights)
-    options = CompileOptions(arch=args.arch, arch_args=args.arch_args, input_shape=_input_shape(args),
-                             framework=args.framework, weights=args.weights, exporter=args.exporter,
+    options = CompileOptions(**_source_options(args), **_pipeline_options(args),
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
-                             quantize=args.quantize, quantize_keep=args.quantize_keep,
-                             force=args.force, verify_each=args.verify_each, probe=not args.no_probe,
-                             optimize=not args.no_optimize, disable_passes=args.disable_pass,
-                             enable_passes=args.enable_pass,
-                             after_each=_printer(args.print_after, args.enable_pass))
+                             quantize_keep=args.quantize_keep, force=args.force, probe=not args.no_probe)
     started = time.perf_counter()
     model, fidelity = compile_model(args.model, out, options)
     probe = "".join(f"; {result.summary()}" for result in fidelity)
@@ -119,26 +139,10 @@ def _compile(args):
     return 0
 
 
-def _printer(print_after, enable_passes):
-    """--print-after: the dump after the named pass (or each pass), on stderr."""
-    if print_after is None:
-        return None
-    from irc.ir.dump import format_text
-    from passes.pipeline import default_pipeline
-    names = default_pipeline(enable=enable_passes)
-    if print_after not in ["all", *names]:
-        raise IrcError(f"--print-after {print_after}: no such pass ({', '.join(['all', *names])})")
-
-    def after_each(name, graph):
-        if print_after in ("all", name):
-            print(f"// after {name}\n{format_text(graph)}", file=sys.stderr, end="")
-    return after_each
-
-
 def _dump(args):
-    from irc.check.dump import dump, write_output
-    text = dump(args.model, args.after, args.format, args.input, args.arch, args.arch_args, _input_shape(args),
-                framework=args.framework, weights=args.weights, exporter=args.exporter)
+    from irc.check.dump import DumpOptions, dump, write_output
+    text = dump(args.model, DumpOptions(**_source_options(args), **_pipeline_options(args), after=args.after,
+                                        fmt=args.format, input_path=args.input, out_dir=args.out))
     write_output(text, args.output)
     return 0
 
@@ -149,10 +153,9 @@ def _check(args):
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise IrcError(f"--stages: unknown {', '.join(sorted(unknown))} (known: {', '.join(STAGES)})")
-    result = run_check(args.model, CheckOptions(args.input, args.atol, args.rtol, stages, args.out,
-                                                args.arch, args.arch_args, _input_shape(args),
-                                                framework=args.framework, weights=args.weights,
-                                                exporter=args.exporter))
+    result = run_check(args.model, CheckOptions(**_source_options(args), **_pipeline_options(args),
+                                                input_path=args.input, atol=args.atol, rtol=args.rtol,
+                                                stages=stages, out_dir=args.out))
     print(result.text(), end="")
     return 0 if result.ok else 1
 

@@ -10,92 +10,47 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irc.build import PipelineOptions, SourceOptions, build_graph
 from irc.bundle import probe
-from irc.errors import IrcError
-from irc.frontend.onnx_import import import_onnx
-from irc.lower.lower import lower
-from irc.bundle.manifest import MANIFEST, build_manifest, write_manifest
+from irc.bundle.manifest import MANIFEST, build_manifest, pipeline_entry, write_manifest
 from irc.bundle.page import write_page
 from irc.bundle.report import write_report
-from irc.targets.quantize import Quantization
-from irc.frontend.source import load_source
+from irc.errors import IrcError
+from irc.lower.lower import lower
 from irc.targets import get_target
+from irc.targets.quantize import Quantization
+
 
 @dataclass
-class CompileOptions:
-    arch: str = None
-    arch_args: str = None
-    input_shape: tuple = None
-    framework: str = None            # None: from the model path
-    weights: str = None              # PyTorch state dict
-    exporter: str = None             # PyTorch: "torchscript" (default) or "dynamo"
+class CompileOptions(SourceOptions, PipelineOptions):
     targets: list = field(default_factory=lambda: ["kerasjs"])
-    quantize: str = None             # None (float32), "uint8" or "float16"
     quantize_keep: str = None        # regular expression of "<layer>/<param>" kept in float32
     force: bool = False
     probe: bool = True               # run the emitted files once and report their error
-    passes: list = None              # None: the default pipeline
-    optimize: bool = True            # False: the default pipeline without passes.pipeline.OPTIMIZATIONS
-    disable_passes: list = field(default_factory=list)   # optimisation passes to skip
-    enable_passes: list = field(default_factory=list)    # opt-in optimisation passes to run
-    verify_each: bool = False
-    after_each: object = None        # callback(pass name, graph)
 
 
-def compile_model(model_path, out_dir, options=CompileOptions()):
+def compile_model(model_path, out_dir, options=None):
+    options = options or CompileOptions()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, options.force)
     quantization = Quantization(options.quantize, options.quantize_keep)
     targets = _targets(options.targets, quantization)
-    source = load_source(model_path, options.arch, options.arch_args, options.input_shape,
-                         options.framework, options.weights, options.exporter)
-    reference = probe.source_reference(source) if options.probe else None
-    graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
-    source.release()                  # weights now live in the IR only (memory target)
-    pass_log = _run_passes(graph, options)
-    model = lower(graph)
-    del graph
+    references = []       # the source framework's own run, taken while the source holds its weights
+    take_reference = (lambda source, graph: references.append(probe.source_reference(source))) \
+        if options.probe else None
+    built = build_graph(model_path, options, options, on_import=take_reference)
+    model = lower(built.graph)
+    built.graph = None    # memory: the IR is done with once lowered
+    reference = references[0] if references else None
     with _staging(out_dir, options.force) as staging:
         files = {t.name: _emit(t, model, staging, quantization) for t in targets}
         fidelity = [probe.measure(model, t, staging, reference) for t in targets] if reference else []
-        write_manifest(build_manifest(model, source, files), staging / MANIFEST)
+        write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes)),
+                       staging / MANIFEST)
         write_page(staging, [t.name for t in targets])
         # No timing in OUT: compiling the same input twice gives byte-identical files.
-        write_report(staging / "report.md", model, source, pass_log, fidelity, quantization)
+        write_report(staging / "report.md", model, built.source, built.pass_log, fidelity, quantization)
     return model, fidelity
-
-
-# Folding a batch norm scales each output channel of a kernel by its own factor, which widens
-# the one range an affine-quantized (uint8/uint16) tensor shares: on the ch=1024 generator,
-# uint8 gives 42.1 dB with the batch norms kept and 37.0 dB folded. Those keep them as layers.
-KEEP_BATCHNORM_WHEN_QUANTIZED = ("uint8", "uint16")
-
-
-def _disabled_passes(options):
-    disabled = list(options.disable_passes)
-    if options.quantize in KEEP_BATCHNORM_WHEN_QUANTIZED and "fold-batchnorm" not in disabled:
-        disabled.append("fold-batchnorm")
-    return disabled
-
-
-def _run_passes(graph, options):
-    from passes.pipeline import run_pipeline
-    log = []
-
-    def after_each(name, g):
-        log.append((name, len(g.nodes())))
-        if options.after_each:
-            options.after_each(name, g)
-
-    from passes.pipeline import default_pipeline
-    names = options.passes
-    if names is None:
-        names = default_pipeline(options.optimize, _disabled_passes(options), options.enable_passes)
-    elif not options.optimize or options.disable_passes or options.enable_passes:
-        raise IrcError("an explicit pass list cannot be combined with optimize=False, disable_passes "
-                       "or enable_passes")
-    run_pipeline(graph, names, options.verify_each, after_each)
-    return log
 
 
 def _targets(names, quantization):

@@ -91,7 +91,7 @@ def test_dot_and_svg(capsys, gen):
 def test_svg_stays_readable_for_a_large_graph(capsys, tmp_path):
     builder = OnnxBuilder((1, 3, 5, 4))
     h = "x"
-    for i in range(60):                           # 120 nodes: a deep chain with residual adds
+    for _ in range(60):                           # 120 nodes: a deep chain with residual adds
         h = builder.node("Add", [builder.node("Relu", [h]), h])
     onnx.save(builder.model([h]), str(tmp_path / "deep.onnx"))
     svg = ET.fromstring(dump(capsys, tmp_path / "deep.onnx", "--format", "svg"))

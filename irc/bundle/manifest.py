@@ -1,6 +1,7 @@
 """OUT/manifest.json: how to call the emitted files, in the source model's terms."""
 
 import json
+from pathlib import Path
 
 import irc
 
@@ -26,7 +27,14 @@ def value_range(model, layer_name):
     return ACTIVATION_RANGES.get(layer.config.get("activation"))
 
 
-def build_manifest(model, source, files):
+def pipeline_entry(options, names):
+    """What check/dump --out need to replay the passes (irc/replay.py), and the flags that chose them."""
+    return {"passes": list(names), "optimize": options.optimize, "disable": list(options.disable_passes),
+            "enable": list(options.enable_passes), "quantize": options.quantize,
+            "plugins": [Path(p).name for p in options.plugins]}
+
+
+def build_manifest(model, source, files, pipeline):
     return {
         "irc_version": irc.__version__,
         "source": {"path": source.path.name, "framework": source.framework, "sha256": source.sha256},
@@ -34,6 +42,7 @@ def build_manifest(model, source, files):
         "outputs": [dict(tensor_entry(s), value_range=value_range(model, s.layer)) for s in model.outputs],
         "targets": files,
         "layers": {layer.name: layer.source for layer in model.layers},
+        "pipeline": pipeline,
         "note": "runtime = source.transpose(perm); shapes include the batch axis, which "
                 "Keras.js does not take: pass the data without it",
     }

@@ -20,7 +20,7 @@ def write_report(path, model, source, pass_log, fidelity, quantization):
     if quantization.mode:
         lines += ["", "## Quantization", ""] + _quantization_lines(quantization)
     lines += ["", "## Passes", "", "| pass | nodes after |", "|---|---|"]
-    lines += [f"| {name} | {count} |" for name, count in pass_log]
+    lines += [f"| {step.name} | {step.nodes} |" for step in pass_log]
     lines += ["", "## Layers", "", "| layer | class | from | weights |", "|---|---|---|---|"]
     for layer in model.layers:
         shapes = ", ".join(f"{n} {list(w.shape)}" for n, w in layer.weights)

@@ -3,7 +3,8 @@
 ONNX Runtime runs the source model with every tensor exposed. Against it: the numpy
 interpreter of the IR after every pass, the lowered model as a real keras.Model, and the
 emitted Keras.js files under Node, every layer read back. Each tensor is compared in the
-source layout, which its layout label says how to reach.
+source layout, which its layout label says how to reach. With --out OUT, the passes are the
+ones OUT's manifest records and the Keras.js files are OUT's.
 """
 
 from dataclasses import dataclass, field
@@ -11,34 +12,28 @@ from pathlib import Path
 
 import numpy as np
 
+from irc.build import PipelineOptions, SourceOptions, build_graph
 from irc.check.compare import Tolerance, ir_value_in_source_layout
 from irc.check.onnx_reference import reference_model, run_all_tensors
 from irc.errors import IrcError
-from irc.frontend.onnx_import import import_onnx
 from irc.ir import layout as L
 from irc.ir.dump import format_text
 from irc.ir.interpret import interpret
 from irc.lower.lower import lower
-from irc.frontend.source import load_source
+from irc.replay import check_source, replay_pipeline
 
 STAGES = ("ir", "keras", "kerasjs")
 MARK = "<<< first over tolerance"
 
 
 @dataclass
-class CheckOptions:
+class CheckOptions(SourceOptions, PipelineOptions):
     input_path: str = None
     atol: float = 1e-5
     rtol: float = 1e-5
     stages: tuple = STAGES
-    out_dir: str = None            # check these emitted files instead of freshly lowered ones
-    arch: str = None
-    arch_args: str = None
-    input_shape: tuple = None
+    out_dir: str = None            # check these emitted files, and replay their pipeline
     seed: int = 0
-    framework: str = None
-    weights: str = None
-    exporter: str = None
 
 
 @dataclass
@@ -55,23 +50,29 @@ class CheckResult:
         return "\n".join(self.lines + ["", verdict]) + "\n"
 
 
-def run_check(model_path, options=CheckOptions()):
-    source = load_source(model_path, options.arch, options.arch_args, options.input_shape,
-                         options.framework, options.weights, options.exporter)
-    reference_proto = reference_model(source.proto, source.weights)
-    graph = import_onnx(source.proto, str(source.path), source.input_shapes, source.weights)
-    feeds = probe_inputs(graph, options)
-    reference = run_all_tensors(reference_proto, feeds)
+def run_check(model_path, options=None):
+    options = options or CheckOptions()
+    out_dir = Path(options.out_dir) if options.out_dir else None
+    pipeline = replay_pipeline(out_dir, options) if out_dir else options
     tolerance = Tolerance(options.atol, options.rtol)
-    result = CheckResult([f"irc check {source.path.name}: {_describe_input(options)}; {tolerance}"])
-    check_ir(graph, feeds, reference, tolerance, result)
+    watch = IrWatch(options, tolerance)
+
+    def on_import(source, graph):
+        if out_dir:
+            check_source(out_dir, source)         # before the passes: another model's OUT is a mistake
+        watch.start(source, graph)
+
+    built = build_graph(model_path, options, pipeline, on_import=on_import, after_each=watch.after)
+    graph, feeds, reference = built.graph, watch.feeds, watch.reference
+    result = CheckResult([f"irc check {built.source.path.name}: {_describe_input(options)}; {tolerance}"])
+    watch.report(graph, result)
     model = lower(graph)
     if "keras" in options.stages:
         check_layers("Keras (TensorFlow)", model, graph, reference, tolerance, result,
                      _keras_layer_outputs(model, feeds))
     if "kerasjs" in options.stages:
         check_layers("Keras.js (Node)", model, graph, reference, tolerance, result,
-                     _kerasjs_layer_outputs(model, feeds, source, options.out_dir))
+                     _kerasjs_layer_outputs(model, feeds, out_dir))
     return result
 
 
@@ -93,31 +94,42 @@ def probe_inputs(graph, options):
 
 
 # ---- the IR after every pass --------------------------------------------------------------
-def check_ir(graph, feeds, reference, tolerance, result):
-    from passes.pipeline import run_pipeline
-    history = []          # (after which pass, graph output diff)
-    first = {}            # the first pass whose IR is over tolerance, and its annotated dump
+class IrWatch:
+    """The IR, run by the numpy interpreter after import and after every pass, against ONNX
+    Runtime on the same input."""
 
-    def after(name, g):
-        annotations, first_node, output_diff = ir_diffs(g, feeds, reference, tolerance)
-        history.append((name, output_diff))
-        if (first_node or output_diff.over) and not first:
+    def __init__(self, options, tolerance):
+        self.options, self.tolerance = options, tolerance
+        self.history = []          # (after which pass, graph output diff)
+        self.first = {}            # the first pass whose IR is over tolerance, and its annotated dump
+
+    def start(self, source, graph):
+        """On import, while the source still holds the ONNX model and its weights."""
+        self.feeds = probe_inputs(graph, self.options)
+        self.reference = run_all_tensors(reference_model(source.proto, source.weights), self.feeds)
+        self.after("import", graph)
+
+    def after(self, name, graph):
+        annotations, first_node, output_diff = ir_diffs(graph, self.feeds, self.reference, self.tolerance)
+        self.history.append((name, output_diff))
+        if (first_node or output_diff.over) and not self.first:
             # Described now: later passes may rewrite the node (fold, fuse, rename its result).
             at = f" at node %{first_node.outputs[0]} ({first_node.op}, onnx={first_node.origin.split(':')[-1]})" \
                 if first_node else ""
-            first.update(name=name, at=at, dump=format_text(g, annotations, weights=False))
+            self.first.update(name=name, at=at, dump=format_text(graph, annotations, weights=False))
 
-    after("import", graph)
-    run_pipeline(graph, after_each=after)
-    result.lines += ["", "IR (numpy interpreter) vs ONNX Runtime, graph outputs after each pass:"]
-    result.lines += [f"  {name:<26} {diff.text()}" + (f"   {MARK}" if name == first.get("name") else "")
-                     for name, diff in history]
-    if first:
-        result.lines += ["", f"IR after {first['name']}, every node:", first["dump"].rstrip()]
-        result.failures.append(f"the IR diverges from ONNX Runtime after pass {first['name']}{first['at']}")
-    else:
-        annotations, _, _ = ir_diffs(graph, feeds, reference, tolerance)
-        result.lines += ["", "IR after all passes, every node:", format_text(graph, annotations, weights=False).rstrip()]
+    def report(self, graph, result):
+        first = self.first
+        result.lines += ["", "IR (numpy interpreter) vs ONNX Runtime, graph outputs after each pass:"]
+        result.lines += [f"  {name:<26} {diff.text()}" + (f"   {MARK}" if name == first.get("name") else "")
+                         for name, diff in self.history]
+        if first:
+            result.lines += ["", f"IR after {first['name']}, every node:", first["dump"].rstrip()]
+            result.failures.append(f"the IR diverges from ONNX Runtime after pass {first['name']}{first['at']}")
+        else:
+            annotations, _, _ = ir_diffs(graph, self.feeds, self.reference, self.tolerance)
+            result.lines += ["", "IR after all passes, every node:",
+                             format_text(graph, annotations, weights=False).rstrip()]
 
 
 def ir_diffs(graph, feeds, reference, tolerance):
@@ -141,26 +153,46 @@ def ir_diffs(graph, feeds, reference, tolerance):
 
 # ---- runtimes, layer by layer ------------------------------------------------------------------
 def check_layers(title, model, graph, reference, tolerance, result, outputs):
-    if isinstance(outputs, str):          # the stage could not run: say why
+    """outputs: {layer name: runtime output}, or why the stage could not run. Every layer of
+    the lowered model gets a line: its difference, or why it was not compared."""
+    if isinstance(outputs, str):
         result.lines += ["", f"{title}: skipped ({outputs})"]
         return
     result.lines += ["", f"{title} vs ONNX Runtime, every layer:"]
-    first = None
-    for layer in model.layers:
-        if layer.class_name == "InputLayer" or layer.name not in outputs:
-            continue
+    layers = [layer for layer in model.layers if layer.class_name != "InputLayer"]
+    first, compared = None, 0
+    for layer in layers:
         line = f"  {layer.name:<22} {layer.class_name:<20} %{layer.value or '-':<14}"
-        if layer.value in reference:
-            diff = tolerance.compare(ir_value_in_source_layout(outputs[layer.name], graph.value(layer.value)),
-                                     reference[layer.value])
-            line += f" {diff.text()}"
-            if diff.over and first is None:
-                first = layer
-                line += f"   {MARK}"
-        result.lines.append(line)
+        why_not = _why_not_compared(layer, outputs, reference)
+        if why_not:
+            result.lines.append(f"{line} not compared: {why_not}")
+            continue
+        diff = tolerance.compare(ir_value_in_source_layout(outputs[layer.name], graph.value(layer.value)),
+                                 reference[layer.value])
+        compared += 1
+        if diff.over and first is None:
+            first = layer
+        result.lines.append(f"{line} {diff.text()}" + (f"   {MARK}" if layer is first else ""))
+    result.lines.append(_comparison_summary(compared, len(layers), set(outputs) - {layer.name for layer in model.layers}))
     if first is not None:
         result.failures.append(f"{title} first differs at layer {first.name} ({first.class_name}, "
                                f"from {first.source})")
+    elif not compared:
+        result.failures.append(f"{title}: no layer could be compared")
+
+
+def _why_not_compared(layer, outputs, reference):
+    if layer.name not in outputs:
+        return "the runtime has no layer of this name"
+    if layer.value not in reference:
+        return "no ONNX tensor computes this value" if layer.value else "the layer computes no IR value"
+    return None
+
+
+def _comparison_summary(compared, total, added):
+    # The target may add layers of its own (copies, split Dense groups, Permutes): named, not compared.
+    return f"  compared {compared} of {total} layers" + \
+        (f"; not in the lowered model, added by the target: {', '.join(sorted(added))}" if added else "")
 
 
 def _runtime_feeds(model, feeds):
@@ -182,27 +214,22 @@ def _keras_layer_outputs(model, feeds):
     return {n: np.asarray(v) for n, v in zip(names, values if len(names) > 1 else [values])}
 
 
-def _kerasjs_layer_outputs(model, feeds, source, out_dir):
+def _kerasjs_layer_outputs(model, feeds, out_dir):
+    """OUT's model.bin, or the kerasjs target's files for `model`, run with every layer read back."""
     import tempfile
 
-    from irc.targets.kerasjs.writer import write_model_bin
+    from irc.targets import get_target
+    from irc.targets.kerasjs import MODEL_BIN
     from irc.targets.kerasjs.runtime import run_model_bin
+    from irc.targets.quantize import Quantization
     x = {name: array[0] for name, array in _runtime_feeds(model, feeds).items()}
     if out_dir is not None:
-        model_bin = _checked_model_bin(Path(out_dir), source)
-        return run_model_bin(model_bin, x, all_layers=True)["layers"]
+        if not (out_dir / MODEL_BIN).is_file():
+            return f"{out_dir} has no {MODEL_BIN}: it was not compiled for --target kerasjs"
+        return run_model_bin(out_dir / MODEL_BIN, x, all_layers=True)["layers"]
     with tempfile.TemporaryDirectory(prefix="irc-check-") as tmp:
-        write_model_bin(model, Path(tmp) / "model.bin")
-        return run_model_bin(Path(tmp) / "model.bin", x, all_layers=True)["layers"]
-
-
-def _checked_model_bin(out_dir, source):
-    from irc.bundle.manifest import read_manifest
-    manifest = read_manifest(out_dir)
-    if manifest["source"]["sha256"] != source.sha256:
-        raise IrcError(f"{out_dir} was compiled from another model (sha256 {manifest['source']['sha256'][:12]}…, "
-                       f"{source.path.name} is {source.sha256[:12]}…)")
-    return out_dir / "model.bin"
+        get_target("kerasjs").write(model, Path(tmp), Quantization(None))
+        return run_model_bin(Path(tmp) / MODEL_BIN, x, all_layers=True)["layers"]
 
 
 def _describe_input(options):

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # imports chainer or loads the model: ru_maxrss would be inherited by a forked child).
 STAGES = """
 import resource, sys
+import irc.build as B
 import irc.compile as C
 import irc.frontend.source as S
+import passes.pipeline as P
 
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 1e6
@@ -51,8 +53,8 @@ def wrap(owner, name, stage):    # report after owner.name (a module attribute o
 report("imports")
 for module, name, stage in [(S, "_from_chainer", "load the source (Chainer: build, load npz, export)"),
                             (S, "_from_onnx", "load the source (onnx.load)"),
-                            (C, "import_onnx", "import ONNX into the IR"),
-                            (C, "_run_passes", "passes"), (C, "lower", "lower to Keras layers"),
+                            (B, "import_onnx", "import ONNX into the IR"),
+                            (P, "run_pipeline", "passes"), (C, "lower", "lower to Keras layers"),
                             (C, "_emit", "write model.bin")]:
     wrap(module, name, stage)
 from passes.registry import PASSES
