@@ -20,6 +20,7 @@ so a copy of it never changes the max).
 from dataclasses import dataclass
 
 from irc.ir.ops.pooling import pool_windows
+from irc.keras_semantics.padding import same_output, same_pads
 
 MODES = ("valid", "same")
 
@@ -32,15 +33,9 @@ class PoolPlan:
     pads: list          # the pool's ONNX pads [t, l, b, r] afterwards: Keras 'same' pads, or zeros
 
 
-def keras_same_pads(m, k, s):
-    out = -(-m // s)
-    total = max(0, (out - 1) * s + k - m)
-    return total // 2, total - total // 2
-
-
 def _keras_count(m, k, s, padding):
     if padding == "same":
-        return -(-m // s)
+        return same_output(m, s)
     return (m - k) // s + 1 if m >= k else 0
 
 
@@ -50,10 +45,10 @@ def keras_windows(cells, k, s, padding):
     m = len(cells)
     if padding == "valid":
         return [(cells[j * s:j * s + k], k, k) for j in range(_keras_count(m, k, s, padding))]
-    before, after = keras_same_pads(m, k, s)
+    before, after = same_pads(m, k, s)
     padded = m + before + after
     windows = []
-    for j in range(-(-m // s)):
+    for j in range(same_output(m, s)):
         i = j * s                          # window start in the padded input, as the CPU loop has it
         in_padding = before - i if i < before else max(0, i + k - (padded - after))
         first, stop = max(i - before, 0), min(i - before + k, m)
@@ -88,9 +83,10 @@ def _transformed_cells(n, kind, before, end_kind, end):
 
 
 def edge_pad_layers(before, after):
-    """Keras.js layers irc/lower/rules/pooling.py uses to edge-pad one axis: per side a
-    Cropping2D (and an UpSampling2D for more than one copy), then a Permute-wrapped
-    Concatenate (one Permute per input and one back)."""
+    """Keras.js layers edge padding one axis costs: per side a Cropping2D (and an
+    UpSampling2D for more than one copy), then a Concatenate, which the kerasjs target
+    wraps in Permutes (one per input and one back) unless it is on the last axis (see
+    irc/targets/kerasjs/concat_permutes.py): the plan costs the widest of its targets."""
     sides = [n for n in (before, after) if n]
     if not sides:
         return 0
@@ -147,7 +143,7 @@ def plan_pool(kind, hw, kernel, strides, pads, ceil_mode):
     pad = [h[1], h[3] if h[2] == "pad" else 0, w[1], w[3] if w[2] == "pad" else 0]
     new_pads = [0, 0, 0, 0]
     if padding == "same":
-        (t, b), (left, r) = (keras_same_pads(a[4], k, s) for a, k, s in zip((h, w), kernel, strides))
+        (t, b), (left, r) = (same_pads(a[4], k, s) for a, k, s in zip((h, w), kernel, strides))
         new_pads = [t, left, b, r]
     return PoolPlan(padding, crop, pad, new_pads), None
 
