@@ -38,14 +38,19 @@ node_modules/.irc-setup: package.json package-lock.json
 compile: setup
 	$(PY) -m irc compile $(MODEL) -o $(OUT) --force $(ARGS)
 
+# Lint first (fails fast), then the suite on JOBS pytest-xdist workers: tests/conftest.py keeps
+# the tests that share a module's fixtures in one worker (--dist loadgroup). JOBS=0: serially.
+JOBS    ?= 2
 test: setup
-	IRC_SLOW_TESTS=1 $(PY) -m pytest -q tests
+	$(PY) -m ruff check irc passes tests examples
+	IRC_SLOW_TESTS=1 $(PY) -m pytest -q -n $(JOBS) --dist loadgroup --durations=15 tests
 
 bench: setup
 	$(PY) tests/benchmarks/compile_benchmark.py
 	$(PY) tests/benchmarks/format_benchmark.py
 	$(PY) tests/benchmarks/runtime_benchmark.py
 	$(PY) tests/benchmarks/memory_benchmark.py
+	$(PY) tests/benchmarks/optimize_benchmark.py
 
 clean:
 	rm -rf out build .pytest_cache

@@ -1,14 +1,15 @@
 """The optimisation passes end to end on the DCGAN generator: fewer Keras.js layers, the
-same numbers (vs Chainer, in Keras.js under Node), and --no-optimize / --disable-pass."""
+same numbers (vs Chainer, in Keras.js under Node), and --no-optimize / --disable-pass.
+What the passes buy at run time is measured by tests/benchmarks/optimize_benchmark.py (make bench)."""
 
 import json
 
 import numpy as np
 import pytest
 
+from irc.bundle.run import run_manifest
 from irc.cli import main
 from irc.errors import IrcError
-from irc.bundle.run import run_manifest
 from tests.chainer_models import chainer_forward, save_random_generator
 
 TOLERANCE = 1e-5
@@ -98,21 +99,3 @@ def test_required_passes_cannot_be_disabled():
     with pytest.raises(IrcError, match="unknown pass"):
         default_pipeline(disable=["no-such-pass"])
     assert "fold-batchnorm" not in default_pipeline(optimize=False)
-
-
-def test_report_kerasjs_latency_ch512(tmp_path, capsys):
-    """Measured, not asserted: Node Keras.js time per run, optimized vs naive (ch=512)."""
-    from irc.targets.kerasjs.runtime import run_model_bin_many
-    save_random_generator(tmp_path / "gen.npz", 512, seed=5)
-    compile_gen(tmp_path, tmp_path / "gen.npz", "opt")
-    compile_gen(tmp_path, tmp_path / "gen.npz", "naive", "--no-optimize")
-    z = np.random.RandomState(0).uniform(-1, 1, (1, 1, 100)).astype(np.float32)
-    timings = {}
-    for name in ("opt", "naive"):
-        manifest = json.loads((tmp_path / name / "manifest.json").read_text())
-        feeds = {manifest["inputs"][0]["name"]: z}
-        runs = run_model_bin_many(tmp_path / name / "model.bin", [feeds] * 5)
-        timings[name] = float(np.median([r["timing_ms"] for r in runs[1:]]))
-    with capsys.disabled():
-        print(f"\nKeras.js (Node) ch=512 generator: optimized {timings['opt']:.1f} ms, naive "
-              f"{timings['naive']:.1f} ms, naive/optimized = {timings['naive'] / timings['opt']:.2f}x")

@@ -30,10 +30,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from irc.compile import CompileOptions, compile_model
-from irc.errors import IrcError
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest_many
+from irc.compile import CompileOptions, compile_model
+from irc.errors import IrcError
 
 DATA_DIR = Path(onnx.__file__).resolve().parent / "backend" / "test" / "data"
 GROUPS = ("pytorch-converted", "pytorch-operator", "light")

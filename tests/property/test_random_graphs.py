@@ -7,7 +7,8 @@ Node and Keras.js start-up (~0.4 s) dwarf a small graph's compile (~5 ms), so ea
 example is a batch of graphs: each is compiled alone (to sort refused from compiled), and the
 compiled ones are then merged side by side into one model (one input and one output each),
 compiled again and run in one Node process. Hypothesis shrinks a failing batch to one graph.
-The counts end the pytest output (conftest.py). Seeded (derandomize): CI sees the same graphs.
+The counts end the pytest output (report.py). The examples are split into SHARDS tests of
+their own fixed seed (CI sees the same graphs every run), which pytest-xdist runs side by side.
 """
 
 import os
@@ -16,24 +17,39 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, seed, settings, strategies as st
 from onnx import helper
 
-from irc.compile import CompileOptions, compile_model
-from irc.errors import IrcError
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.compile import CompileOptions, compile_model
+from irc.errors import IrcError
 from tests.property.graphs import onnx_graphs, run_reference
 
 TOLERANCE = 1e-4
 BATCH = 8
-# ~75 s (about 430 graphs) on a shared 2-core machine; IRC_PROPERTY_EXAMPLES=N for a longer hunt.
+# ~75 s (about 430 graphs) on a shared 2-core machine, in SHARDS tests of EXAMPLES / SHARDS
+# examples each; IRC_PROPERTY_EXAMPLES=N for a longer hunt.
 EXAMPLES = int(os.environ.get("IRC_PROPERTY_EXAMPLES", 150))
+SHARDS = 2
 
-@settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-@given(st.lists(onnx_graphs(), min_size=1, max_size=BATCH))
-def test_random_graph_compiles_and_matches_or_is_refused(property_counts, graphs):
+
+def _sharded(shard):
+    """Shard `shard` of SHARDS: a test of its own seed."""
+    @seed(shard)
+    @settings(max_examples=max(1, EXAMPLES // SHARDS), database=None, deadline=None, print_blob=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(st.lists(onnx_graphs(), min_size=1, max_size=BATCH))
+    def test(property_counts, graphs):
+        check_batch(graphs, property_counts)
+    return test
+
+
+for _shard in range(SHARDS):
+    globals()[f"test_random_graph_compiles_and_matches_or_is_refused_{_shard}"] = _sharded(_shard)
+
+
+def check_batch(graphs, property_counts):
     with tempfile.TemporaryDirectory(prefix="irc-property-") as tmp:
         tmp = Path(tmp)
         compiled = [g for i, g in enumerate(graphs) if _compiles(g, tmp / f"g{i}", property_counts)]
