@@ -2,12 +2,30 @@
 
 from irc.errors import IrcError
 from irc.ir.verify import GraphInvalid, verify
-from passes import (arith_to_affine, decompose_activations, fuse_affine, grouped_conv,  # noqa: F401
-                    batchnorm_params, cancel_transposes, conv_kernel, conv_padding,
-                    deconv_kernel, deconv_padding, deconv_taps, dense_kernel, drop_no_op, fold_batchnorm,
-                    fold_constants, fuse_activation,
-                    fold_flatten_into_dense, fold_reshape_into_dense, infer_shapes,
-                    pool_padding, remove_identity, to_channels_last)
+from passes import (  # noqa: F401
+    arith_to_affine,
+    batchnorm_params,
+    cancel_transposes,
+    conv_kernel,
+    conv_padding,
+    decompose_activations,
+    deconv_kernel,
+    deconv_padding,
+    deconv_taps,
+    dense_kernel,
+    drop_no_op,
+    fold_batchnorm,
+    fold_constants,
+    fold_flatten_into_dense,
+    fold_reshape_into_dense,
+    fuse_activation,
+    fuse_affine,
+    grouped_conv,
+    infer_shapes,
+    pool_padding,
+    remove_identity,
+    to_channels_last,
+)
 from passes.registry import INSERTIONS, PASSES
 
 DEFAULT_PIPELINE = [

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from irc.cli import main
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.cli import main
 from tests.onnx_models import OnnxBuilder, run_ort
 
 PLUGIN = Path(__file__).resolve().parents[1] / "examples" / "custom_pass" / "mish.py"

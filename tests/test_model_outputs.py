@@ -5,12 +5,12 @@ import numpy as np
 import onnx
 import pytest
 
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
 from irc.ir.graph import Value
 from irc.lower.lower import _source_perm
-from irc.bundle.manifest import read_manifest
-from irc.bundle.run import run_manifest
 from tests.onnx_models import OnnxBuilder, run_ort
 
 

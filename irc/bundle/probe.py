@@ -51,9 +51,10 @@ def source_reference(source):
     if source.probe is not None:
         return {"torch": "PyTorch"}.get(source.framework, "Chainer"), source.probe
     try:
+        import onnxruntime  # noqa: F401  (only to ask whether it is there)
+
         from irc.check.onnx_reference import reference_model, run_all_tensors
         from irc.frontend.chainer_frontend import Probe
-        import onnxruntime  # noqa: F401  (only to ask whether it is there)
     except ImportError:
         return "ONNX Runtime", None
     rng = np.random.default_rng(0)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from irc.errors import IrcError
 from irc.bundle.manifest import read_manifest
+from irc.errors import IrcError
 
 
 def run_out_dir(out_dir, input_path, output_path, target=None):

@@ -24,6 +24,7 @@ from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
 from irc.user_code import load_class, short
 
+
 @dataclass
 class Probe:
     """One run of the source framework: {input name: array}, {output name: array}, source layout."""

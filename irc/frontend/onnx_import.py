@@ -16,7 +16,6 @@ from irc.ir.layout import SOURCE_ACTIVATION
 from irc.ir.ops import OPS
 
 
-
 class ImportContext:
     def __init__(self, model, source):
         self.graph = Graph(_graph_name(model, source))
@@ -147,4 +146,3 @@ def _graph_name(model, source):
 
 
 # Handlers register themselves on import.
-from irc.frontend import onnx_ops  # noqa: E402,F401

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from irc import user_code
-from irc.user_code import short
 from irc.errors import IrcError
-from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.chainer_frontend import Probe
+from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
+from irc.user_code import short
 
 EXPORTERS = ("torchscript", "dynamo")
 DEFAULT_EXPORTER = "torchscript"

@@ -149,13 +149,13 @@ def plan_pool(kind, hw, kernel, strides, pads, ceil_mode):
 
 
 def _why_not(kind, hw, kernel, strides, pads, ceil_mode, fits):
-    for i, axis in enumerate("HW"):
-        if not any(fits[padding][i] for padding in MODES):
-            break
-    else:
+    unfit = [i for i in range(2) if not any(fits[padding][i] for padding in MODES)]
+    if not unfit:
         return ("no single Keras padding mode fits both axes (H fits "
                 + " or ".join(p for p in MODES if fits[p][0]) + ", W fits "
                 + " or ".join(p for p in MODES if fits[p][1]) + ")")
+    i = unfit[0]
+    axis = "HW"[i]
     n, k, s = hw[i], kernel[i], strides[i]
     onnx = [pads[i], pads[i + 2]]
     if kind == "avg_exclude":

@@ -5,11 +5,12 @@ import numpy as np
 
 from irc.errors import IrcError
 from irc.ir import layout as L
-from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
 from irc.lower import rules  # noqa: F401  (registers the rules)
+from irc.lower.keras_graph import KerasLayer, KerasModel, KerasTensorSpec
 from irc.lower.naming import LayerNamer
 from irc.lower.registry import RULES
 from irc.lower.shapes import set_shapes
+
 
 class LowerContext:
     def __init__(self, graph):

@@ -29,6 +29,7 @@ def write_source(name, out):
     """-> DIR/model.npz, DIR/source.onnx and DIR/input.npy for MODELS[name]."""
     import chainer
     import onnx
+
     from irc.check.onnx_reference import reference_model
     from irc.frontend.source import load_source
     kind, shape = MODELS[name]

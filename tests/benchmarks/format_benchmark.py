@@ -54,7 +54,7 @@ def measure(npz, out, target, mode):
 
 
 def main(ch=1024):
-    from irc.targets import TARGETS            # no TensorFlow: targets import it in write/run only
+    from irc.targets import TARGETS  # no TensorFlow: targets import it in write/run only
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / f"gen{ch}.npz"
         subprocess.run([sys.executable, "-c", "import sys; from tests.chainer_models import save_random_generator; "

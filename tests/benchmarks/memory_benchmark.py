@@ -139,7 +139,7 @@ def main():
         print_run(f"irc compile, Chainer DCGAN generator ch={args.ch}", npz, measure(npz, tmp / "out"))
         npz.unlink()
         make_onnx_model(onnx_file, args.ch)
-        print_run(f"irc compile, the same generator as ONNX", onnx_file, measure(onnx_file, tmp / "out"))
+        print_run("irc compile, the same generator as ONNX", onnx_file, measure(onnx_file, tmp / "out"))
 
 
 if __name__ == "__main__":

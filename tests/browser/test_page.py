@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from irc.bundle.manifest import read_manifest
 from irc.cli import main
 from irc.frontend.chainer_frontend import import_chainer, load_arch_class, load_chainer_model
-from irc.bundle.manifest import read_manifest
 from tests.browser.page_driver import drive, screenshot_path, served
 from tests.chainer_models import chainer_forward
 

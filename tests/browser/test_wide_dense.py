@@ -11,9 +11,9 @@ Chainer's output in CPU mode and CPU mode's output in GPU mode.
 import numpy as np
 import pytest
 
+from irc.bundle.manifest import read_manifest
 from irc.cli import main
 from irc.frontend.chainer_frontend import import_chainer
-from irc.bundle.manifest import read_manifest
 from tests.browser.page_driver import drive, served
 from tests.browser.test_page import GPU_ATOL, OUTPUT_ATOL, runtime_flat
 from tests.browser.wide_generator import N_HIDDEN, UNITS, WideGenerator

@@ -7,8 +7,8 @@ Every test that imports TensorFlow lives in this module (marked `keras`), so the
 import numpy as np
 import pytest
 
-from irc.targets.keras.model import build_keras_model
 from irc.errors import IrcError
+from irc.targets.keras.model import build_keras_model
 from tests.emit.emit_models import ALL_MODELS, layer, random_inputs
 from tests.emit.numpy_reference import run_reference
 

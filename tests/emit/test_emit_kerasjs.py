@@ -7,12 +7,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from irc.targets.kerasjs.writer import write_model_bin
 from irc.errors import IrcError
 from irc.targets.kerasjs.runtime import run_model_bin, run_model_bin_many
+from irc.targets.kerasjs.writer import write_model_bin
 from irc.targets.node.modules import REPO_ROOT
-from tests.emit.emit_models import (ALL_MODELS, generator_model, input_layer, keras_model, layer,
-                                    random_inputs)
+from tests.emit.emit_models import ALL_MODELS, generator_model, input_layer, keras_model, layer, random_inputs
 from tests.emit.numpy_reference import run_reference
 
 TOLERANCE = 1e-5

@@ -77,6 +77,7 @@ class Net(chainer.Chain):
 def chain_npz(tmp, body):
     """An arch file whose forward is `body`, and an npz that fits it."""
     import chainer
+
     from irc.user_code import import_file
     arch = write(tmp / "net.py", CHAIN.format(body=body))
     net = import_file(arch, "case", "hostile_case").Net()

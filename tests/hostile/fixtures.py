@@ -69,6 +69,7 @@ def build_torch_fixture(fx):
     if fx.torch_pt.exists():
         return
     import torch
+
     from irc.user_code import import_file
     net = import_file(fx.torch_net, "fixture", "hostile_fixture").Net()
     torch.save(net.state_dict(), fx.torch_pt)

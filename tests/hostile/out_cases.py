@@ -7,7 +7,6 @@ import numpy as np
 from tests.hostile.corpus import case, compile_args, write
 from tests.hostile.fixtures import write_npz
 
-
 DISK_FULL = r"out: writing failed \(File too large\); nothing was written: free some space or choose another -o"
 
 

@@ -7,11 +7,11 @@ import numpy as np
 import onnx
 import pytest
 
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
-from irc.bundle.manifest import read_manifest
-from irc.bundle.run import run_manifest
 from irc.targets.kerasjs.legalize import legalize
 from tests.ir_check import run_ir
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort

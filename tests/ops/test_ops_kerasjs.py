@@ -5,9 +5,9 @@ import numpy as np
 import onnx
 import pytest
 
-from irc.compile import CompileOptions, compile_model
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.compile import CompileOptions, compile_model
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
 
 X4 = (1, 5, 7, 6)          # N, C, H, W

@@ -7,13 +7,13 @@ import numpy as np
 import onnx
 import pytest
 
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from irc.ir.ops.pooling import pool_out_size
 from irc.keras_semantics.pooling import plan_pool
-from irc.bundle.manifest import read_manifest
-from irc.bundle.run import run_manifest
 from passes.pipeline import run_pipeline
 from passes.registry import PASSES
 from tests.onnx_models import OnnxBuilder, run_ort

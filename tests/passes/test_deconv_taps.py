@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from irc.lower.lower import lower
 import passes.deconv_taps  # noqa: F401  (registers the pass; it is not in the default pipeline)
+from irc.lower.lower import lower
 from tests.passes.pass_case import OnnxBuilder, PassCase as _PassCase
 
 NAME = "deconv-taps"

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from irc.cli import main
-from irc.compile import CompileOptions, compile_model
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.cli import main
+from irc.compile import CompileOptions, compile_model
 from tests.chainer_models import chainer_forward, save_random_generator
 
 pytestmark = pytest.mark.tensorflow
@@ -24,7 +24,7 @@ FILES = ["keras/model.keras", "keras/model.h5"]
 
 def save_random_cnn(path, seed=5):
     import chainer
-    import chainer.links as L
+
     from irc.frontend.chainer_frontend import import_chainer, load_arch_class
     import_chainer()
     np.random.seed(seed)

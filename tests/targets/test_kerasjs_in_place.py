@@ -5,13 +5,13 @@ input has other readers."""
 import numpy as np
 import onnx
 
-from irc.compile import CompileOptions, compile_model
-from irc.targets.kerasjs.checks import check_in_place_layers
-from irc.targets.kerasjs.legalize import legalize
-from irc.frontend.onnx_import import import_onnx
-from irc.lower.lower import lower
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.compile import CompileOptions, compile_model
+from irc.frontend.onnx_import import import_onnx
+from irc.lower.lower import lower
+from irc.targets.kerasjs.checks import check_in_place_layers
+from irc.targets.kerasjs.legalize import legalize
 from passes.pipeline import run_pipeline
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
 

@@ -9,15 +9,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from irc.compile import CompileOptions, compile_model
-from irc.targets.kerasjs_legacy.writer import FILES, check_for_kerasjs_legacy, write_legacy_files
-from irc.errors import IrcError
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
+from irc.compile import CompileOptions, compile_model
+from irc.errors import IrcError
 from irc.targets import get_target
+from irc.targets.kerasjs_legacy.writer import FILES, check_for_kerasjs_legacy, write_legacy_files
 from tests.chainer_models import chainer_forward, save_random_generator
-from tests.emit.emit_models import (branchy_model, deconv_model, flatten_model, generator_model, input_layer,
-                                    keras_model, layer, permute_model, random_inputs)
+from tests.emit.emit_models import (
+    branchy_model,
+    deconv_model,
+    flatten_model,
+    generator_model,
+    input_layer,
+    keras_model,
+    layer,
+    permute_model,
+    random_inputs,
+)
 from tests.emit.numpy_reference import run_reference
 
 TOLERANCE = 1e-5
@@ -27,6 +36,7 @@ LEGACY = get_target("kerasjs-legacy")
 
 def save_random_cnn(path, seed=4):
     import chainer
+
     from tests.e2e.test_chainer_models import build
     model = build("CNN", seed)
     chainer.serializers.save_npz(str(path), model)
@@ -129,6 +139,7 @@ def test_concatenations_off_the_last_axis_stay_one_concatenate(tmp_path):
     H: the lowered model and 0.3.0 have one Concatenate per axis (only the kerasjs target
     wraps them in Permutes, for 1.0's WebGL path), and both match ONNX Runtime."""
     import onnx
+
     from tests.onnx_models import OnnxBuilder, run_ort
     b = OnnxBuilder((1, 5, 7, 6))
     pooled = b.node("MaxPool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])

@@ -11,18 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from irc.bundle.manifest import read_manifest
+from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
-from irc.targets.tfjs.writer import MAX_SHARDS, SHARD_BYTES, affine_codes, write_tfjs
 from irc.errors import IrcError
 from irc.lower.rules.elementwise import AFFINE_EPSILON, AFFINE_VARIANCE
-from irc.bundle.manifest import read_manifest
 from irc.targets.quantize import MIN_QUANTIZED_SIZE, Quantization
-from irc.bundle.run import run_manifest
 from irc.targets.tfjs.runtime import read_tfjs_weights, run_tfjs_many
+from irc.targets.tfjs.writer import MAX_SHARDS, SHARD_BYTES, affine_codes, write_tfjs
 from tests.chainer_models import chainer_forward, save_random_generator
 from tests.emit.emit_models import ALL_MODELS, input_layer, keras_model, layer, random_inputs
-from tests.emit.numpy_reference import LAYERS as REFERENCE_LAYERS
-from tests.emit.numpy_reference import run_reference
+from tests.emit.numpy_reference import LAYERS as REFERENCE_LAYERS, run_reference
 
 TOLERANCE = 1e-5
 ARCHS = Path(__file__).resolve().parents[1] / "chainer_archs.py"
@@ -390,6 +389,7 @@ def test_quantized_compile_reports_the_error_tfjs_shows(dcgan, mode):
 
 def test_cnn_classifier_matches_chainer(tmp_path):
     import chainer
+
     from irc.frontend.chainer_frontend import import_chainer, load_arch_class
     import_chainer()
     np.random.seed(5)

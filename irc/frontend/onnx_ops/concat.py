@@ -4,8 +4,8 @@ constant layer)."""
 
 import numpy as np
 
-from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of
+from irc.frontend.onnx_ops.registry import onnx_op
 
 
 @onnx_op("Concat")

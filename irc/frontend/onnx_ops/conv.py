@@ -1,7 +1,7 @@
 """Conv and ConvTranspose."""
 
-from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.frontend.onnx_ops.registry import onnx_op
 
 
 def _spatial_attrs(ctx, onnx_node, kernel):

@@ -8,8 +8,8 @@ maps). What has no exact Keras.js formulation is refused here, naming node and o
 
 import numpy as np
 
-from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.frontend.onnx_ops.registry import onnx_op
 
 # ONNX Selu's defaults, the float32 values of the constants Keras.js's selu uses in double.
 SELU_ALPHA = 1.67326319217681884765625

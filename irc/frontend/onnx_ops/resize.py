@@ -8,8 +8,8 @@ very input and requires it to be o // scale, the pixel UpSampling2D repeats."""
 
 import numpy as np
 
-from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.frontend.onnx_ops.registry import onnx_op
 
 _TRANSFORMS = {
     "half_pixel": lambda o, s, n, out: (o + 0.5) / s - 0.5,

@@ -3,10 +3,9 @@
 import numpy as np
 from onnx import numpy_helper
 
-from irc.frontend.onnx_ops.registry import onnx_op
 from irc.frontend.onnx_ops.common import attrs_of
+from irc.frontend.onnx_ops.registry import onnx_op
 from irc.ir.layout import SOURCE_ACTIVATION
-
 
 SCALAR_CONSTANTS = {"value_float": np.float32, "value_floats": np.float32,
                     "value_int": np.int64, "value_ints": np.int64}

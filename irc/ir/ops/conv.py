@@ -3,8 +3,8 @@
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops.registry import op
 from irc.ir.ops.common import apply_activation, canonical, from_nchw_shape, nchw_shape, with_bias_in_layout
+from irc.ir.ops.registry import op
 
 
 def _conv_out(size, k, stride, pad_total, dilation):

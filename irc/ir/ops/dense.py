@@ -3,8 +3,8 @@
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops.registry import op
 from irc.ir.ops.common import apply_activation, canonical
+from irc.ir.ops.registry import op
 
 
 def _dense_infer(node, vals):

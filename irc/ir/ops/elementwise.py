@@ -9,8 +9,8 @@ broadcasting; the `remap` hook transposes them along when a pass moves the activ
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops.registry import op
 from irc.ir.ops.common import same_as_input
+from irc.ir.ops.registry import op
 
 
 def _batch_norm_eval(node, arrays, vals):

@@ -8,8 +8,8 @@ ceil_mode 0/1, count_include_pad 0/1 (avg only); pool-padding adds padding=same|
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops.registry import op
 from irc.ir.ops.common import canonical, from_nchw_shape, nchw_shape
+from irc.ir.ops.registry import op
 
 
 # ---- one spatial axis, as ONNX Runtime (pool_attributes.h, pool_functors.h) does it ---------

@@ -6,8 +6,8 @@ attrs: scales [sh, sw] (positive integers)."""
 import numpy as np
 
 from irc.ir import layout as L
-from irc.ir.ops.registry import op
 from irc.ir.ops.common import canonical, from_nchw_shape, nchw_shape
+from irc.ir.ops.registry import op
 
 
 def _upsample_infer(node, vals):

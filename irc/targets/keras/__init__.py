@@ -35,7 +35,7 @@ def write(model, out_dir, quantization):
     from irc.targets.keras.model import build_keras_model
     if quantization.mode:
         raise IrcError(f"--quantize {quantization.mode}: target keras stores float32 only")
-    keras = _keras()
+    _keras()                          # refuses in one line when Keras/TensorFlow is missing
     keras_model = build_keras_model(model)
     _check_layer_names(model, keras_model)
     (out_dir / DIR).mkdir(exist_ok=True)

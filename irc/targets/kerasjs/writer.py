@@ -15,8 +15,8 @@ import json
 import numpy as np
 
 from irc.targets.kerasjs import protobuf as pb
-from irc.targets.quantize import uint8_affine, uint8_decoded
 from irc.targets.kerasjs.checks import check_for_kerasjs, weight_name, weights_in_file_order
+from irc.targets.quantize import uint8_affine, uint8_decoded
 
 KERAS_VERSION = "2.1.6"  # the Keras whose model_config format Keras.js 1.0 parses
 BACKEND = "tensorflow"

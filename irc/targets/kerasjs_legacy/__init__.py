@@ -20,8 +20,8 @@ def write(model, out_dir, quantization):
 
 
 def run(out_dir, feeds_list):
-    from irc.targets.kerasjs_legacy.writer import FILES
     from irc.targets.kerasjs.runtime import run_in_node
+    from irc.targets.kerasjs_legacy.writer import FILES
     from irc.targets.node.modules import package_dir
     runner = Path(__file__).resolve().parent / "run_kerasjs_legacy.js"
     package = package_dir("keras-js-legacy")

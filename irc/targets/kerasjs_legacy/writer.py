@@ -36,10 +36,10 @@ import re
 
 import numpy as np
 
-from irc.targets.kerasjs.writer import _json_scalar, model_config
-from irc.targets.kerasjs.checks import check_outputs, weights_in_file_order
 from irc.errors import IrcError
 from irc.keras_semantics.pooling import keras_windows
+from irc.targets.kerasjs.checks import check_outputs, weights_in_file_order
+from irc.targets.kerasjs.writer import _json_scalar, model_config
 
 ARCH, WEIGHTS, METADATA = "model_arch.json", "model_weights.buf", "model_metadata.json"
 FILES = [ARCH, WEIGHTS, METADATA]

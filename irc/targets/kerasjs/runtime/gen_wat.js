@@ -1,0 +1,149 @@
+// Emits irc's Keras.js matrix kernels as WebAssembly text.
+//
+//   node gen_wat.js simd|relaxed  > gemm.wat
+//
+// Exports (pointers are byte addresses into the exported memory, strides count floats):
+//   gemm(a, lda, bp, c, ldc, mt, np, k, alpha)
+//     C[0:4*mt, 0:8*np] += alpha * A[0:4*mt, 0:k] * B[0:k, 0:8*np]
+//     A row-major with row stride lda; B packed as np panels of k rows x 8 floats
+//     (panel j at bp + 32*k*j); C row-major with row stride ldc.
+//     Register tile 4x8 (eight f32x4 accumulators), k blocked by KC, rows by MC.
+//   gemv(x, w, y, k, nb)
+//     y[0:16*nb] += x[0:k] * W[0:k, 0:16*nb]; W row-major with row stride 16*nb.
+// 'relaxed' fuses each multiply-add with f32x4.relaxed_madd.
+'use strict';
+
+const KC = 256;   // k block: a B panel slice is KC*32 bytes (8 KB), stays in L1
+const MC = 64;    // row block: an A block is MC*KC*4 bytes (64 KB), stays in L2
+
+function madd(relaxed, acc, a, b) {
+  return relaxed
+    ? `(local.set ${acc} (f32x4.relaxed_madd (local.get ${a}) (local.get ${b}) (local.get ${acc})))`
+    : `(local.set ${acc} (f32x4.add (local.get ${acc}) (f32x4.mul (local.get ${a}) (local.get ${b}))))`;
+}
+
+function emit(relaxed) {
+  const L = [];
+  const accs = [];
+  for (let r = 0; r < 4; r++) for (let h = 0; h < 2; h++) accs.push(`$c${r}${h}`);
+  // One k step of the 4x8 tile: two B vectors, four broadcast A values.
+  const step = [
+    '(local.set $b0 (v128.load (local.get $pb)))',
+    '(local.set $b1 (v128.load offset=16 (local.get $pb)))',
+  ];
+  for (let r = 0; r < 4; r++) {
+    step.push(`(local.set $av (v128.load32_splat (i32.add (local.get $pa${r}) (local.get $kk))))`);
+    step.push(madd(relaxed, `$c${r}0`, '$av', '$b0'));
+    step.push(madd(relaxed, `$c${r}1`, '$av', '$b1'));
+  }
+  step.push('(local.set $pb (i32.add (local.get $pb) (i32.const 32)))');
+  step.push('(local.set $kk (i32.add (local.get $kk) (i32.const 4)))');
+
+  L.push('(module');
+  L.push('  (memory (export "memory") 1)');
+  // micro(pa0, lda_bytes, pb, pc, ldc_bytes, kbytes, alpha): C tile += alpha * A tile * B panel slice
+  L.push('  (func $micro (param $pa0 i32) (param $ldab i32) (param $pb i32) (param $pc i32) (param $ldcb i32) (param $kend i32) (param $alpha f32)');
+  L.push(`    (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $kk i32) (local $pc2 i32) (local $al v128)`);
+  L.push(`    (local $b0 v128) (local $b1 v128) (local $av v128) ${accs.map((a) => `(local ${a} v128)`).join(' ')}`);
+  L.push('    (local.set $pa1 (i32.add (local.get $pa0) (local.get $ldab)))');
+  L.push('    (local.set $pa2 (i32.add (local.get $pa1) (local.get $ldab)))');
+  L.push('    (local.set $pa3 (i32.add (local.get $pa2) (local.get $ldab)))');
+  L.push('    (local.set $kk (i32.const 0))');
+  // k loop, unrolled by two while two steps remain
+  L.push('    (block $done2 (loop $k2');
+  L.push('      (br_if $done2 (i32.gt_s (i32.add (local.get $kk) (i32.const 8)) (local.get $kend)))');
+  for (const s of step) L.push(`      ${s}`);
+  for (const s of step) L.push(`      ${s}`);
+  L.push('      (br $k2)))');
+  L.push('    (block $done1 (loop $k1');
+  L.push('      (br_if $done1 (i32.ge_s (local.get $kk) (local.get $kend)))');
+  for (const s of step) L.push(`      ${s}`);
+  L.push('      (br $k1)))');
+  L.push('    (local.set $al (f32x4.splat (local.get $alpha)))');
+  for (let r = 0; r < 4; r++) {
+    L.push(`    (local.set $pc2 (i32.add (local.get $pc) (i32.mul (local.get $ldcb) (i32.const ${r}))))`);
+    for (let h = 0; h < 2; h++) {
+      const off = h ? ' offset=16' : '';
+      L.push(`    (v128.store${off} (local.get $pc2) (f32x4.add (v128.load${off} (local.get $pc2)) (f32x4.mul (local.get $al) (local.get $c${r}${h}))))`);
+    }
+  }
+  L.push('  )');
+
+  // gemm: blocks of KC over k, MC over rows, then every panel, then every 4-row tile.
+  L.push('  (func (export "gemm") (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $mt i32) (param $np i32) (param $k i32) (param $alpha f32)');
+  L.push('    (local $k0 i32) (local $kc i32) (local $t0 i32) (local $tc i32) (local $j i32) (local $t i32) (local $ldab i32) (local $ldcb i32) (local $pbase i32)');
+  L.push('    (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))');
+  L.push('    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))');
+  L.push('    (local.set $k0 (i32.const 0))');
+  L.push('    (block $kdone (loop $kloop');
+  L.push('      (br_if $kdone (i32.ge_s (local.get $k0) (local.get $k)))');
+  L.push(`      (local.set $kc (i32.sub (local.get $k) (local.get $k0)))`);
+  L.push(`      (if (i32.gt_s (local.get $kc) (i32.const ${KC})) (then (local.set $kc (i32.const ${KC}))))`);
+  L.push('      (local.set $t0 (i32.const 0))');
+  L.push('      (block $mdone (loop $mloop');
+  L.push('        (br_if $mdone (i32.ge_s (local.get $t0) (local.get $mt)))');
+  L.push(`        (local.set $tc (i32.sub (local.get $mt) (local.get $t0)))`);
+  L.push(`        (if (i32.gt_s (local.get $tc) (i32.const ${MC / 4})) (then (local.set $tc (i32.const ${MC / 4}))))`);
+  L.push('        (local.set $j (i32.const 0))');
+  L.push('        (block $jdone (loop $jloop');
+  L.push('          (br_if $jdone (i32.ge_s (local.get $j) (local.get $np)))');
+  // this panel's slice starting at row k0: bp + 32*(k*j + k0)
+  L.push('          (local.set $pbase (i32.add (local.get $bp) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $j)) (local.get $k0)) (i32.const 5))))');
+  L.push('          (local.set $t (local.get $t0))');
+  L.push('          (block $tdone (loop $tloop');
+  L.push('            (br_if $tdone (i32.ge_s (local.get $t) (i32.add (local.get $t0) (local.get $tc))))');
+  L.push('            (call $micro');
+  L.push('              (i32.add (local.get $a) (i32.add (i32.mul (i32.shl (local.get $t) (i32.const 2)) (local.get $ldab)) (i32.shl (local.get $k0) (i32.const 2))))');
+  L.push('              (local.get $ldab) (local.get $pbase)');
+  L.push('              (i32.add (local.get $c) (i32.add (i32.mul (i32.shl (local.get $t) (i32.const 2)) (local.get $ldcb)) (i32.shl (local.get $j) (i32.const 5))))');
+  L.push('              (local.get $ldcb) (i32.shl (local.get $kc) (i32.const 2)) (local.get $alpha))');
+  L.push('            (local.set $t (i32.add (local.get $t) (i32.const 1)))');
+  L.push('            (br $tloop)))');
+  L.push('          (local.set $j (i32.add (local.get $j) (i32.const 1)))');
+  L.push('          (br $jloop)))');
+  L.push('        (local.set $t0 (i32.add (local.get $t0) (local.get $tc)))');
+  L.push('        (br $mloop)))');
+  L.push('      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))');
+  L.push('      (br $kloop)))');
+  L.push('  )');
+
+  // gemv: 16 columns (four accumulators) at a time over all k rows.
+  L.push('  (func (export "gemv") (param $x i32) (param $w i32) (param $y i32) (param $k i32) (param $nb i32)');
+  L.push('    (local $ldwb i32) (local $jb i32) (local $pw i32) (local $px i32) (local $xend i32) (local $py i32) (local $xv v128)');
+  L.push('    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128)');
+  L.push('    (local.set $ldwb (i32.shl (local.get $nb) (i32.const 6)))');
+  L.push('    (local.set $xend (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))');
+  L.push('    (local.set $jb (i32.const 0))');
+  L.push('    (block $jdone (loop $jloop');
+  L.push('      (br_if $jdone (i32.ge_s (local.get $jb) (local.get $nb)))');
+  L.push('      (local.set $py (i32.add (local.get $y) (i32.shl (local.get $jb) (i32.const 6))))');
+  L.push('      (local.set $pw (i32.add (local.get $w) (i32.shl (local.get $jb) (i32.const 6))))');
+  for (let q = 0; q < 4; q++) L.push(`      (local.set $y${q} (v128.load offset=${16 * q} (local.get $py)))`);
+  L.push('      (local.set $px (local.get $x))');
+  L.push('      (block $kdone (loop $kloop');
+  L.push('        (br_if $kdone (i32.ge_u (local.get $px) (local.get $xend)))');
+  L.push('        (local.set $xv (v128.load32_splat (local.get $px)))');
+  for (let q = 0; q < 4; q++) {
+    L.push(`        (local.set $b${q} (v128.load offset=${16 * q} (local.get $pw)))`);
+    L.push(`        ${madd(relaxed, `$y${q}`, '$xv', `$b${q}`)}`);
+  }
+  L.push('        (local.set $pw (i32.add (local.get $pw) (local.get $ldwb)))');
+  L.push('        (local.set $px (i32.add (local.get $px) (i32.const 4)))');
+  L.push('        (br $kloop)))');
+  for (let q = 0; q < 4; q++) L.push(`      (v128.store offset=${16 * q} (local.get $py) (local.get $y${q}))`);
+  L.push('      (local.set $jb (i32.add (local.get $jb) (i32.const 1)))');
+  L.push('      (br $jloop)))');
+  L.push('  )');
+  L.push(')');
+  // gemv's B registers
+  const text = L.join('\n') + '\n';
+  return text.replace('(local $y0 v128)', '(local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $y0 v128)');
+}
+
+module.exports = { emit, KC, MC };
+
+if (require.main === module) {
+  const kind = process.argv[2] || 'simd';
+  if (kind !== 'simd' && kind !== 'relaxed') throw new Error('usage: node gen_wat.js simd|relaxed');
+  process.stdout.write(emit(kind === 'relaxed'));
+}
