@@ -32,6 +32,17 @@ function flat(t) {
   return out;
 }
 
+// -> whether t is row-major over the whole of t.data from index 0
+function isPlain(t) {
+  if (t.offset !== 0 || t.data.length !== t.size) return false;
+  let expect = 1;
+  for (let i = t.shape.length - 1; i >= 0; i--) {
+    if (t.shape[i] !== 1 && t.stride[i] !== expect) return false;
+    expect *= t.shape[i];
+  }
+  return true;
+}
+
 // Pack the 2-D ndarray b (k x n) into 8-column panels in heap h: -> {h, ptr, k, n, np}
 function packPanels(h, b) {
   const [k, n] = b.shape;
@@ -41,7 +52,7 @@ function packPanels(h, b) {
   const d = b.data;
   const s0 = b.stride[0];
   const s1 = b.stride[1];
-  let o = ptr >> 2;
+  let o = ptr >>> 2;
   for (let j = 0; j < np; j++) {
     for (let kk = 0; kk < k; kk++) {
       const row = b.offset + kk * s0;
@@ -54,9 +65,15 @@ function packPanels(h, b) {
   return { h, ptr, k, n, np };
 }
 
+// The layer's packed weights: packed on first use, again after setWeights (a new b) or a
+// kernel switch (a new heap). The old copy is not reclaimed (the heap only grows).
 function packedFor(layer, b) {
   const h = heap();
-  if (!layer._ircPacked || layer._ircPacked.h !== h) layer._ircPacked = packPanels(h, b);
+  const p = layer._ircPacked;
+  if (!p || p.h !== h || p.src !== b) {
+    layer._ircPacked = packPanels(h, b);
+    layer._ircPacked.src = b;
+  }
   return layer._ircPacked;
 }
 
@@ -66,6 +83,29 @@ function gemm(h, pa, packed, pc, rows) {
 }
 
 const ceil4 = (n) => (n + 3) & ~3;
+
+// Conv2DTranspose's col2im: add each input pixel's kh x kw x F patch (row i*W+j of the
+// product g, row stride ldc, from float index c0) onto out (outH x outW x F) at
+// (i*s0 + r - padT, j*s1 + c - padL), dropping what falls outside (the 'same' crop), in
+// the stock order (pixels row-major, then kernel rows and columns).
+function scatter(out, g, c0, ldc, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW) {
+  for (let i = 0; i < H; i++) {
+    for (let j = 0; j < W; j++) {
+      const src = c0 + (i * W + j) * ldc;
+      for (let r = 0; r < kh; r++) {
+        const oy = i * s0 + r - padT;
+        if (oy < 0 || oy >= outH) continue;
+        for (let c = 0; c < kw; c++) {
+          const ox = j * s1 + c - padL;
+          if (ox < 0 || ox >= outW) continue;
+          const s = src + (r * kw + c) * F;
+          const d = (oy * outW + ox) * F;
+          for (let n = 0; n < F; n++) out[d + n] += g[s + n];
+        }
+      }
+    }
+  }
+}
 
 function install(layers, Tensor) {
   const Conv2D = layers.Conv2D.prototype;
@@ -82,13 +122,18 @@ function install(layers, Tensor) {
     if (this.dataFormat !== 'channels_last' || t.shape.length !== 3 || !this.wRowsMat) {
       return stock.Conv2D.call(this, x);
     }
+    const [F, kh, kw] = this.kernelShape;
+    const [s0, s1] = this.strides;
+    const [d0, d1] = this.dilationRate;
+    // Stock's 1x1 stride-1 'valid' im2col copies x.tensor.data as it lies (no strides, no
+    // offset): leave views that are not plain row-major data to it.
+    if (this.padding === 'valid' && kh === 1 && kw === 1 && s0 === 1 && s1 === 1 && !isPlain(t)) {
+      return stock.Conv2D.call(this, x);
+    }
     this.inputShape = t.shape;
     this._calcOutputShape(this.inputShape);
     const [H, W, C] = t.shape;
-    const [F, kh, kw] = this.kernelShape;
     const [outH, outW] = this.outputShape;
-    const [s0, s1] = this.strides;
-    const [d0, d1] = this.dilationRate;
     const padT = this.inputPadding[0];
     const padL = this.inputPadding[2];
     const K = kh * kw * C;
@@ -101,7 +146,7 @@ function install(layers, Tensor) {
     const [pa, pc] = h.scratch([rows * K, rows * ldc]);
     const f = h.f32;
     // im2col: row p = output pixel, columns (kernel row, kernel col, channel)
-    const a = pa >> 2;
+    const a = pa >>> 2;
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
         let dst = a + (oy * outW + ox) * K;
@@ -122,7 +167,7 @@ function install(layers, Tensor) {
     }
     f.fill(0, a + P * K, a + rows * K);
     // C starts as the bias (or zero), then += im2col * kernel
-    const c0 = pc >> 2;
+    const c0 = pc >>> 2;
     if (this.useBias) {
       const bias = flat(this.weights['bias'].tensor);
       for (let p = 0; p < rows; p++) {
@@ -166,32 +211,16 @@ function install(layers, Tensor) {
     const xd = flat(t);
     const [pa, pc] = h.scratch([rows * C, rows * ldc]);
     const f = h.f32;
-    const a = pa >> 2;
+    const a = pa >>> 2;
     f.set(xd, a);
     f.fill(0, a + M * C, a + rows * C);
-    const c0 = pc >> 2;
+    const c0 = pc >>> 2;
     f.fill(0, c0, c0 + rows * ldc);
     gemm(h, pa, packed, pc, rows);
     // scatter each input pixel's kh x kw x F patch onto the output, cropping the padding
     this.output = new Tensor([], this.outputShape);
     const out = this.output.tensor.data;
-    const g = h.f32;
-    for (let i = 0; i < H; i++) {
-      for (let j = 0; j < W; j++) {
-        const src = c0 + (i * W + j) * ldc;
-        for (let r = 0; r < kh; r++) {
-          const oy = i * s0 + r - padT;
-          if (oy < 0 || oy >= outH) continue;
-          for (let c = 0; c < kw; c++) {
-            const ox = j * s1 + c - padL;
-            if (ox < 0 || ox >= outW) continue;
-            const s = src + (r * kw + c) * F;
-            const d = (oy * outW + ox) * F;
-            for (let n = 0; n < F; n++) out[d + n] += g[s + n];
-          }
-        }
-      }
-    }
+    scatter(out, h.f32, c0, ldc, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW);
     if (this.useBias) {
       const bias = flat(this.weights['bias'].tensor);
       for (let p = 0, d = 0; p < outH * outW; p++) {
@@ -209,22 +238,22 @@ function install(layers, Tensor) {
     const [K, N] = kernel.shape;
     const nb = Math.ceil(N / 16);
     const ld = nb * 16;
-    let h = heap();
-    if (!this._ircPacked || this._ircPacked.h !== h) {
+    const h = heap();
+    if (!this._ircPacked || this._ircPacked.h !== h || this._ircPacked.src !== kernel) {
       const ptr = h.alloc(K * ld);
       const f = h.f32;
       const d = kernel.data;
       for (let kk = 0; kk < K; kk++) {
-        const dst = (ptr >> 2) + kk * ld;
+        const dst = (ptr >>> 2) + kk * ld;
         for (let n = 0; n < N; n++) f[dst + n] = d[kernel.offset + kk * kernel.stride[0] + n * kernel.stride[1]];
         f.fill(0, dst + N, dst + ld);
       }
-      this._ircPacked = { h, ptr };
+      this._ircPacked = { h, ptr, src: kernel };
     }
     const [px, py] = h.scratch([K, ld]);
     const f = h.f32;
-    f.set(flat(x.tensor), px >> 2);
-    const y = py >> 2;
+    f.set(flat(x.tensor), px >>> 2);
+    const y = py >>> 2;
     if (this.use_bias) f.set(flat(this.weights['bias'].tensor), y);
     else f.fill(0, y, y + N);
     f.fill(0, y + N, y + ld);

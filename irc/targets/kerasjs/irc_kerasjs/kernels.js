@@ -12,6 +12,7 @@
 const wasmBytes = require('irc-kerasjs-wasm');   // build.js: {simd, relaxed} base64 strings
 
 const PAGE = 65536;
+const align64 = (n) => Math.ceil(n / 64) * 64;   // addresses may pass 2^31: no bitwise ops
 
 function decodeBase64(text) {
   if (typeof Buffer !== 'undefined' && typeof Buffer.from === 'function' && Buffer.from !== Uint8Array.from) {
@@ -55,7 +56,7 @@ function jsKernel() {
   let buffer = new ArrayBuffer(PAGE);
   let f = new Float32Array(buffer);
   function gemm(a, lda, bp, c, ldc, mt, np, k, alpha) {
-    a >>= 2; bp >>= 2; c >>= 2;
+    a >>>= 2; bp >>>= 2; c >>>= 2;
     for (let j = 0; j < np; j++) {
       const pb0 = bp + j * k * 8;
       for (let t = 0; t < mt; t++) {
@@ -81,7 +82,7 @@ function jsKernel() {
     }
   }
   function gemv(x, w, y, k, nb) {
-    x >>= 2; w >>= 2; y >>= 2;
+    x >>>= 2; w >>>= 2; y >>>= 2;
     const n = nb * 16;
     for (let kk = 0; kk < k; kk++) {
       const xv = f[x + kk];
@@ -121,7 +122,7 @@ class Heap {
 
   // -> byte address of n floats kept for good
   alloc(n) {
-    const p = (this.top + 63) & ~63;
+    const p = align64(this.top);
     this.top = p + n * 4;
     this.ensure(this.top);
     return p;
@@ -129,11 +130,11 @@ class Heap {
 
   // -> byte addresses of scratch blocks of sizes[i] floats, valid until the next alloc/scratch
   scratch(sizes) {
-    let p = (this.top + 63) & ~63;
+    let p = align64(this.top);
     const out = [];
     for (const n of sizes) {
       out.push(p);
-      p = (p + n * 4 + 63) & ~63;
+      p = align64(p + n * 4);
     }
     this.ensure(p);
     return out;

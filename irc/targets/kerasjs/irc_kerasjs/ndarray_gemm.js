@@ -30,12 +30,12 @@ function gemm(c, a, b, alpha, beta) {
   const f = h.f32;
   // A, rows padded with zeros
   const ad = a.data;
-  for (let i = 0, o = pa >> 2; i < rows; i++) {
+  for (let i = 0, o = pa >>> 2; i < rows; i++) {
     for (let kk = 0; kk < k; kk++, o++) f[o] = i < m ? ad[a.offset + i * a.stride[0] + kk * a.stride[1]] : 0;
   }
   // B in 8-column panels
   const bd = b.data;
-  for (let j = 0, o = pb >> 2; j < np; j++) {
+  for (let j = 0, o = pb >>> 2; j < np; j++) {
     for (let kk = 0; kk < k; kk++) {
       for (let q = 0; q < 8; q++, o++) {
         const col = j * 8 + q;
@@ -45,7 +45,7 @@ function gemm(c, a, b, alpha, beta) {
   }
   // C = beta * c (beta 0 ignores c, as ndarray-gemm does), then += alpha * A * B
   const cd = c.data;
-  const c0 = pc >> 2;
+  const c0 = pc >>> 2;
   f.fill(0, c0, c0 + rows * ldc);
   if (beta !== 0) {
     for (let i = 0; i < m; i++) {

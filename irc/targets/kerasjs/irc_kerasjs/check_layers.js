@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Layer-level check: irc's Conv2D / Conv2DTranspose / Dense and the ndarray-gemm substitute
+// against stock keras-js 1.0.3 on random weights, over paddings, strides, dilations,
+// activations, bias on/off, odd sizes and a strided (transposed) input.
+//
+//   [IRC_KERASJS_KERNEL=js] node check_layers.js
+'use strict';
+
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const stock = require(path.join(ROOT, 'node_modules/keras-js'));
+const ours = require(path.join(ROOT, 'build/kerasjs-irc/keras-irc.node.js'));
+const TOLERANCE = 1e-5;
+
+let seed = 7;
+function rand(n) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    out[i] = (seed / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function dense(t) {
+  const out = [];
+  const walk = (axis, off) => {
+    if (axis === t.shape.length) return void out.push(t.data[off]);
+    for (let i = 0; i < t.shape[axis]; i++) walk(axis + 1, off + i * t.stride[axis]);
+  };
+  walk(0, t.offset);
+  return out;
+}
+
+function compare(label, a, b) {
+  const x = dense(a.tensor);
+  const y = dense(b.tensor);
+  let diff = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    lo = Math.min(lo, x[i]);
+    hi = Math.max(hi, x[i]);
+  }
+  const rel = diff / (hi - lo || 1);
+  const ok = x.length === y.length && JSON.stringify(a.tensor.shape) === JSON.stringify(b.tensor.shape)
+    && Number.isFinite(diff) && rel <= TOLERANCE;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}: shape [${b.tensor.shape}] max abs diff ${diff.toExponential(2)}, relative ${rel.toExponential(2)}`);
+  return ok;
+}
+
+function layerPair(cls, attrs, weights) {
+  return [stock, ours].map((K) => {
+    const layer = new K.layers[cls]({ ...attrs, gpu: false });
+    layer.setWeights(weights.map(([data, shape]) => new K.Tensor(Float32Array.from(data), shape)));
+    return layer;
+  });
+}
+
+function input(K, data, shape, transposed) {
+  const t = new K.Tensor(Float32Array.from(data), shape);
+  if (transposed) t.tensor = t.tensor.transpose(1, 0, 2);   // a strided view, shape [W, H, C]
+  return t;
+}
+
+let failures = 0;
+const convCases = [];
+for (const padding of ['valid', 'same']) {
+  for (const [strides, dilation] of [[[1, 1], [1, 1]], [[2, 2], [1, 1]], [[1, 2], [1, 1]], [[1, 1], [2, 2]], [[1, 1], [1, 3]]]) {
+    for (const [C, F, k] of [[3, 5, [3, 3]], [20, 17, [3, 2]], [32, 16, [1, 1]]]) {
+      convCases.push({ padding, strides, dilation, C, F, k });
+    }
+  }
+}
+convCases.forEach((c, i) => {
+  const [H, W] = [9, 11];
+  const activation = ['linear', 'relu', 'sigmoid', 'tanh'][i % 4];
+  const use_bias = i % 5 !== 0;
+  const kernel = [rand(c.k[0] * c.k[1] * c.C * c.F), [c.k[0], c.k[1], c.C, c.F]];
+  const weights = use_bias ? [kernel, [rand(c.F), [c.F]]] : [kernel];
+  const [a, b] = layerPair('Conv2D', {
+    filters: c.F, kernel_size: c.k, strides: c.strides, padding: c.padding, dilation_rate: c.dilation, activation, use_bias,
+  }, weights);
+  const x = rand(H * W * c.C);
+  const transposed = i % 3 === 2;
+  for (let run = 0; run < 2; run++) {
+    if (!compare(`Conv2D ${JSON.stringify({ ...c, activation, use_bias, transposed })} run ${run}`,
+      a.call(input(stock, x, [H, W, c.C], transposed)), b.call(input(ours, x, [H, W, c.C], transposed)))) failures++;
+  }
+});
+
+let i = 0;
+for (const padding of ['valid', 'same']) {
+  for (const strides of [[1, 1], [2, 2], [2, 1], [3, 3]]) {
+    for (const [C, F, k] of [[3, 5, [3, 3]], [24, 6, [4, 4]], [16, 3, [2, 5]]]) {
+      const [H, W] = [5, 7];
+      const activation = ['linear', 'relu', 'sigmoid', 'tanh'][i % 4];
+      const use_bias = i % 5 !== 0;
+      const kernel = [rand(k[0] * k[1] * F * C), [k[0], k[1], F, C]];
+      const weights = use_bias ? [kernel, [rand(F), [F]]] : [kernel];
+      const [a, b] = layerPair('Conv2DTranspose', { filters: F, kernel_size: k, strides, padding, activation, use_bias }, weights);
+      const x = rand(H * W * C);
+      const transposed = i % 3 === 2;
+      for (let run = 0; run < 2; run++) {
+        if (!compare(`Conv2DTranspose ${JSON.stringify({ padding, strides, C, F, k, activation, use_bias, transposed })} run ${run}`,
+          a.call(input(stock, x, [H, W, C], transposed)), b.call(input(ours, x, [H, W, C], transposed)))) failures++;
+      }
+      i++;
+    }
+  }
+}
+
+for (const [K, N, use_bias, activation] of [[100, 8192, true, 'relu'], [37, 5, false, 'linear'], [240, 10, true, 'softmax'], [1, 1, true, 'sigmoid']]) {
+  const kernel = [rand(K * N), [K, N]];
+  const [a, b] = layerPair('Dense', { units: N, activation, use_bias }, use_bias ? [kernel, [rand(N), [N]]] : [kernel]);
+  const x = rand(K);
+  if (!compare(`Dense ${JSON.stringify({ K, N, use_bias, activation })}`,
+    a.call(new stock.Tensor(x, [K])), b.call(new ours.Tensor(Float32Array.from(x), [K])))) failures++;
+}
+
+// The ndarray-gemm substitute, through a layer that still calls it: Dot (transposed operands).
+for (const axes of [[1, 1], [2, 2]]) {
+  const [a, b] = [stock, ours].map((K) => new K.layers.Dot({ axes, gpu: false }));
+  const shape = [[40, 33], [40, 33]];
+  const xs = shape.map((s) => rand(s[0] * s[1]));
+  if (!compare(`Dot axes ${axes} (ndarray-gemm)`,
+    a.call(xs.map((x, j) => new stock.Tensor(x, shape[j]))),
+    b.call(xs.map((x, j) => new ours.Tensor(Float32Array.from(x), shape[j]))))) failures++;
+}
+
+console.log(`kernel ${ours.ircKernel}: ${failures ? `FAILED ${failures}` : 'all layer comparisons within tolerance'}`);
+process.exit(failures ? 1 : 0);
