@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-RUNTIME_NAMES = {"kerasjs": "Keras.js 1.0.3", "tfjs": "TF.js 4.22", "ort": "onnxruntime-web 1.30"}
+RUNTIME_NAMES = {"kerasjs": "Keras.js 1.0.3", "kerasjs-irc": "irc's Keras.js 1.0.3 build", "tfjs": "TF.js 4.22",
+                 "ort": "onnxruntime-web 1.30"}
 ENVIRONMENTS = {"node": "Node", "chromium": "Chromium"}
 
 
@@ -60,20 +61,20 @@ def conversion_table(compiles, rows):
 
 def latency_table(rows):
     lines = ["| model | where | runtime | backend | lowering | median ms | N | warm-up ms | load ms | "
-             "runtime bytes | model bytes | max abs diff vs ort-web |",
-             "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "runtime bytes | model bytes | wasm memory bytes | max abs diff vs ort-web |",
+             "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         env, runtime, backend, lowering = row["config"]
         head = f"| {row['model']} | {ENVIRONMENTS[env]} | {RUNTIME_NAMES[runtime]} | {backend} | {lowering or '—'} |"
         if "error" in row:
-            lines.append(f"{head} failed: {row['error']} | {row['runs']} | | | | | |")
+            lines.append(f"{head} failed: {row['error']} | {row['runs']} | | | | | | |")
             continue
         if row["backend"] != backend:           # e.g. Keras.js without WebGL2 falls back to the CPU
             head = head.replace(f"| {backend} |", f"| {backend} (ran on {row['backend']}) |")
         nbytes = row.get("bytes", {})
         lines.append(f"{head} {median_ms(row):.1f} | {row['runs']} | {row['warmup_ms']:.1f} | {row['load_ms']:.0f} | "
                      f"{fmt(nbytes.get('runtime'), ',')} | {fmt(nbytes.get('model'), ',')} | "
-                     f"{fmt(row['max_abs'], '.1e')} |")
+                     f"{fmt(row.get('wasm_bytes'), ',')} | {fmt(row['max_abs'], '.1e')} |")
     return lines
 
 
@@ -113,6 +114,74 @@ def ratio_table(rows):
     return lines
 
 
+def round_ratios(a, b):
+    """-> per-round a/b of two rows' round medians (rounds both timed), or []."""
+    if not (a and b):
+        return []
+    return [x / y for x, y in zip(a["round_ms"], b["round_ms"]) if x and y]
+
+
+def ratio_cell(ratios, wrong=False):
+    if not ratios:
+        return "—"
+    text = f"{statistics.median(ratios):.2f}x [{min(ratios):.2f}–{max(ratios):.2f}]"
+    return text + (" (wrong output)" if wrong else "")
+
+
+def row_of(rows, model, config):
+    for r in rows:
+        if r["model"] == model and r["config"] == config and "error" not in r:
+            return r
+    return None
+
+
+def is_wrong(*rows):
+    return any(r is not None and (r["max_abs"] is None or r["max_abs"] > WRONG) for r in rows)
+
+
+# Issue 13's targets, on the Chromium CPU rows: (model, stock/irc at least, irc/ort-web at most).
+TARGETS = {"gen512": (15.0, 1.5), "resnet50": (8.0, None)}
+
+
+def paired_table(rows):
+    """irc's Keras.js build against stock Keras.js, TF.js wasm and onnxruntime-web: per-round
+    ratios of round medians (fresh process or page each, alternating order), median [min–max]."""
+    lines = ["| model | where | rounds | irc's build ms | Keras.js ms | TF.js wasm ms | ort-web ms | "
+             "Keras.js / irc's build | irc's build / ort-web | TF.js wasm / ort-web |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    verdicts = []
+    for model in dict.fromkeys(r["model"] for r in rows):
+        for env in ("node", "chromium"):
+            irc = row_of(rows, model, (env, "kerasjs-irc", "cpu", "optimized"))
+            stock = row_of(rows, model, (env, "kerasjs", "cpu", "optimized"))
+            tfjs = row_of(rows, model, (env, "tfjs", "wasm", "optimized"))
+            ort = row_of(rows, model, (env, "ort", "wasm", None))
+            med = [fmt(statistics.median(r["round_ms"]) if r and r["round_ms"] else None, ".1f")
+                   for r in (irc, stock, tfjs, ort)]
+            speedup, vs_ort = round_ratios(stock, irc), round_ratios(irc, ort)
+            rounds = len(irc["round_ms"]) if irc else 0
+            lines.append(f"| {model} | {ENVIRONMENTS[env]} | {rounds} | {' | '.join(med)} | "
+                         f"{ratio_cell(speedup, is_wrong(stock, irc))} | {ratio_cell(vs_ort, is_wrong(irc, ort))} | "
+                         f"{ratio_cell(round_ratios(tfjs, ort), is_wrong(tfjs, ort))} |")
+            if env == "chromium" and model in TARGETS:
+                least, most = TARGETS[model]
+                checks = [f"Keras.js / irc's build {fmt(speedup and statistics.median(speedup), '.2f')}x "
+                          f"(target >= {least:g}x)"]
+                met = bool(speedup) and statistics.median(speedup) >= least
+                if most is not None:
+                    checks.append(f"irc's build / ort-web {fmt(vs_ort and statistics.median(vs_ort), '.2f')}x "
+                                  f"(target <= {most:g}x)")
+                    met = met and bool(vs_ort) and statistics.median(vs_ort) <= most
+                verdicts.append(f"- {model}, Chromium CPU: {'; '.join(checks)}: {'met' if met else 'NOT met'}")
+    return lines, verdicts
+
+
+def bundle_table(bundles):
+    lines = ["| bundle | bytes | gzip -9 bytes |", "|---|---:|---:|"]
+    lines += [f"| {name} | {raw:,} | {gz:,} |" for name, (raw, gz) in bundles.items()]
+    return lines
+
+
 def chart(rows, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -122,7 +191,8 @@ def chart(rows, path):
     for ax, model in zip(axes[0], models):
         timed = [r for r in rows if r["model"] == model and "error" not in r]
         ax.barh([label(r["config"]) for r in timed], [median_ms(r) for r in timed],
-                color=[{"kerasjs": "tab:blue", "tfjs": "tab:orange", "ort": "tab:green"}[r["config"][1]]
+                color=[{"kerasjs": "tab:blue", "kerasjs-irc": "tab:purple", "tfjs": "tab:orange",
+                        "ort": "tab:green"}[r["config"][1]]
                        for r in timed])
         ax.set_xscale("log")
         ax.invert_yaxis()
@@ -133,13 +203,15 @@ def chart(rows, path):
     plt.close(fig)
 
 
-def write(rows, compiles, out):
-    """-> the markdown text, also written to out/bench.md; the chart to out/bench.png."""
+def write(rows, compiles, out, bundles=None):
+    """-> the markdown text, also written to out/bench.md; the chart to out/bench.png.
+    bundles: {name: (bytes, gzipped bytes)} of the Keras.js browser bundles, if measured."""
     add_differences(rows)
     for model, results in compiles.items():
         o2k = out / model / "onnx2keras_output.npy"
         if "error" not in results["onnx2keras"] and o2k.exists():
             results["onnx2keras"]["output_max_abs"] = max_abs(np.load(o2k), reference(rows, model))
+    paired, verdicts = paired_table(rows)
     machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, {time.strftime('%Y-%m-%d %H:%M')}"
     lines = ["# Runtime benchmark (`make bench`)", "",
              f"Machine: {machine}. Latency: one warm-up run, then the median of N timed runs (N per row); "
@@ -147,7 +219,13 @@ def write(rows, compiles, out):
              "Bytes: runtime = scripts and WebAssembly the page fetched; model = the model files.", "",
              "## Conversion of the source ONNX (a fresh Python each)", "", *conversion_table(compiles, rows), "",
              "## Latency", "", *latency_table(rows), "",
-             "## Ratios of median latencies (same environment, measured back to back)", "", *ratio_table(rows), ""]
+             "## Ratios of median latencies (same environment, measured back to back)", "", *ratio_table(rows), "",
+             "## irc's Keras.js build, paired (CPU, one thread)", "",
+             "Each round times every runtime below once more, each in a fresh process (Node) or page "
+             "(Chromium), in alternating order; ms: median over rounds of each round's median; ratio: median "
+             "[min–max] over rounds of that round's ratio.", "", *paired, "", *verdicts, ""]
+    if bundles:
+        lines += ["## Keras.js browser bundles", "", *bundle_table(bundles), ""]
     text = "\n".join(lines)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.md").write_text(text)

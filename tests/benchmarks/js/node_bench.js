@@ -22,6 +22,8 @@ for (const method of ['log', 'info', 'warn', 'debug']) console[method] = () => {
 
 function libraries(job) {
   if (job.runtime === 'kerasjs') return { KerasJS: require(path.join(NODE_MODULES, 'keras-js')) };
+  // irc's build: job.library is its keras-irc.node.js (runtime_benchmark.py finds it)
+  if (job.runtime === 'kerasjs-irc') return { KerasJS: require(job.library) };
   if (job.runtime === 'ort') return { ort: require(path.join(NODE_MODULES, 'onnxruntime-web')) };
   const tf = require(path.join(NODE_MODULES, '@tensorflow', 'tfjs'));
   if (job.backend === 'wasm') require(path.join(NODE_MODULES, '@tensorflow', 'tfjs-backend-wasm'));

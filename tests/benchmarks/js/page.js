@@ -1,12 +1,15 @@
 // The benchmark page's side (bench.html, served by runtime_benchmark.py): window.runBench(job)
 // adds the runtime's scripts to the page, times the model with runtimes.js and reports the
-// bytes the page fetched, split into the runtime's files (under /node_modules/: scripts,
-// WebAssembly) and the model's. The output comes back as a plain array.
+// bytes the page fetched, split into the runtime's files (under /node_modules/ and, for irc's
+// Keras.js build, /kerasjs-irc/: scripts, WebAssembly) and the model's. The output comes back as a plain array.
 'use strict';
 
 const RUNTIME_DIR = '/node_modules/';
+// irc's Keras.js build (build/kerasjs-irc/, served at /kerasjs-irc/): also runtime bytes
+const IRC_DIR = '/kerasjs-irc/';
 const SCRIPTS = {
   kerasjs: ['keras-js/dist/keras.min.js'],
+  'kerasjs-irc': [`${IRC_DIR}keras-irc.min.js`],
   tfjs: ['@tensorflow/tfjs/dist/tf.min.js', '@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'],
   ort: ['onnxruntime-web/dist/ort.wasm.min.js'],
 };
@@ -22,8 +25,8 @@ function addScript(src) {
 }
 
 async function libraries(job) {
-  for (const file of SCRIPTS[job.runtime]) await addScript(RUNTIME_DIR + file);
-  if (job.runtime === 'kerasjs') return { KerasJS: window.KerasJS };
+  for (const file of SCRIPTS[job.runtime]) await addScript(file.startsWith('/') ? file : RUNTIME_DIR + file);
+  if (job.runtime === 'kerasjs' || job.runtime === 'kerasjs-irc') return { KerasJS: window.KerasJS };
   if (job.runtime === 'ort') {
     window.ort.env.wasm.wasmPaths = `${RUNTIME_DIR}onnxruntime-web/dist/`;
     return { ort: window.ort };
@@ -46,7 +49,7 @@ function fetchedBytes() {
   const bytes = { runtime: 0, model: 0 };
   for (const entry of performance.getEntriesByType('resource')) {
     const path = new URL(entry.name).pathname;
-    if (path.startsWith(RUNTIME_DIR)) bytes.runtime += entry.decodedBodySize;
+    if (path.startsWith(RUNTIME_DIR) || path.startsWith(IRC_DIR)) bytes.runtime += entry.decodedBodySize;
     else if (path.startsWith('/models/')) bytes.model += entry.decodedBodySize;
   }
   return bytes;

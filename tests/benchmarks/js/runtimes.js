@@ -1,11 +1,13 @@
 // One model timed in one runtime, shared by the Node driver (node_bench.js) and the browser
 // page (../bench.html): load, one warm-up run, then job.runs timed runs of the same input.
 //
-// job: {runtime: "kerasjs" | "tfjs" | "ort", backend: "cpu" | "gpu" | "wasm", model: path or URL
+// job: {runtime: "kerasjs" | "kerasjs-irc" | "tfjs" | "ort", backend: "cpu" | "gpu" | "wasm", model: path or URL
 // of the model file (model.bin, tfjs/model.json, model.onnx), input: {name, shape, data},
 // output: output name, runs}. libs: the runtime's library object (KerasJS, tf or ort) and
 // tfjsHandler(model) -> a tf.io handler. Load time counts from nothing to a model ready to
 // run: backend start-up (WebAssembly compile, WebGL context), reading and decoding the files.
+// "kerasjs-irc" is irc's build of Keras.js 1.0.3 (libs.KerasJS is it): the same API and files.
+// wasm_bytes: the runtime's WebAssembly memory after the timed runs, where it has one.
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) module.exports = factory();
   else root.benchRuntimes = factory();
@@ -26,6 +28,13 @@
         // Keras.js takes one sample without its batch axis and returns {output layer: data}.
         return (await model.predict({ [job.input.name]: job.input.data }))[job.output];
       },
+      wasmBytes({ model }) {
+        // irc's build: its kernels' heap, reached through a layer's packed weights
+        for (const layer of model.modelLayersMap.values()) {
+          if (layer._ircPacked) return layer._ircPacked.h.kernel.buffer().byteLength;
+        }
+        return null;
+      },
     },
     tfjs: {
       async load(libs, job) {
@@ -40,6 +49,10 @@
         const data = await y.data();
         libs.tf.dispose([x, y]);
         return data;
+      },
+      wasmBytes(loaded, libs) {
+        const wasm = libs.tf.getBackend() === 'wasm' && libs.tf.backend().wasm;
+        return wasm && wasm.HEAPU8 ? wasm.HEAPU8.byteLength : null;
       },
     },
     ort: {
@@ -56,6 +69,8 @@
     },
   };
 
+  RUNTIMES['kerasjs-irc'] = RUNTIMES.kerasjs;
+
   async function bench(libs, job) {
     const runtime = RUNTIMES[job.runtime];
     if (!runtime) throw new Error(`unknown runtime ${job.runtime}`);
@@ -71,7 +86,13 @@
       await runtime.run(loaded, job, libs);
       runsMs.push(performance.now() - start);
     }
-    return { backend: loaded.backend, load_ms: loadMs, warmup_ms: warmupMs, runs_ms: runsMs, output };
+    let wasmBytes = null;
+    try {
+      wasmBytes = runtime.wasmBytes ? runtime.wasmBytes(loaded, libs) : null;
+    } catch (err) {
+      wasmBytes = null;   // a runtime's internals moved: no figure rather than no result
+    }
+    return { backend: loaded.backend, load_ms: loadMs, warmup_ms: warmupMs, runs_ms: runsMs, wasm_bytes: wasmBytes, output };
   }
 
   return { bench };

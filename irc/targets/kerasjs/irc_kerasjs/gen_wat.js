@@ -10,6 +10,10 @@
 //     Register tile 4x8 (eight f32x4 accumulators), k blocked by KC, rows by MC.
 //   gemv(x, w, y, k, nb)
 //     y[0:16*nb] += x[0:k] * W[0:k, 0:16*nb]; W row-major with row stride 16*nb.
+//   col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW)
+//     Conv2DTranspose's scatter of the product's patches onto its output (see emitCol2im).
+//   biasact(x, P, F, bias, relu)
+//     x[p, :] = act(x[p, :] + bias) over a P x F row-major block (see emitBiasAct).
 // 'relaxed' fuses each multiply-add with f32x4.relaxed_madd.
 'use strict';
 
@@ -134,10 +138,102 @@ function emit(relaxed) {
   L.push('      (local.set $jb (i32.add (local.get $jb) (i32.const 1)))');
   L.push('      (br $jloop)))');
   L.push('  )');
+  emitCol2im(L);
+  emitBiasAct(L);
   L.push(')');
   // gemv's B registers
   const text = L.join('\n') + '\n';
   return text.replace('(local $y0 v128)', '(local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $y0 v128)');
+}
+
+// dst[0:F] += src[0:F] (byte addresses; Fb = 4F, F4b = Fb rounded down to 16)
+function addRow(L, ind, dst, src) {
+  L.push(`${ind}(local.set $n (i32.const 0))`);
+  L.push(`${ind}(block $vdone (loop $vloop`);
+  L.push(`${ind}  (br_if $vdone (i32.ge_u (local.get $n) (local.get $F4b)))`);
+  L.push(`${ind}  (v128.store (i32.add (local.get ${dst}) (local.get $n)) (f32x4.add (v128.load (i32.add (local.get ${dst}) (local.get $n))) (v128.load (i32.add (local.get ${src}) (local.get $n)))))`);
+  L.push(`${ind}  (local.set $n (i32.add (local.get $n) (i32.const 16)))`);
+  L.push(`${ind}  (br $vloop)))`);
+  L.push(`${ind}(block $sdone (loop $sloop`);
+  L.push(`${ind}  (br_if $sdone (i32.ge_u (local.get $n) (local.get $Fb)))`);
+  L.push(`${ind}  (f32.store (i32.add (local.get ${dst}) (local.get $n)) (f32.add (f32.load (i32.add (local.get ${dst}) (local.get $n))) (f32.load (i32.add (local.get ${src}) (local.get $n)))))`);
+  L.push(`${ind}  (local.set $n (i32.add (local.get $n) (i32.const 4)))`);
+  L.push(`${ind}  (br $sloop)))`);
+}
+
+// col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW): Conv2DTranspose's
+// scatter. Row i*W+j of g (row stride ldc floats) holds input pixel (i, j)'s kh x kw x F
+// patch; each (r, c) slice is added onto out (outH x outW x F, row-major) at
+// (i*s0 + r - padT, j*s1 + c - padL) unless that falls outside (the 'same' crop).
+function emitCol2im(L) {
+  L.push('  (func (export "col2im") (param $g i32) (param $ldc i32) (param $out i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32) (param $F i32) (param $s0 i32) (param $s1 i32) (param $padT i32) (param $padL i32) (param $outH i32) (param $outW i32)');
+  L.push('    (local $i i32) (local $j i32) (local $r i32) (local $c i32) (local $oy i32) (local $ox i32) (local $pix i32) (local $src i32) (local $dst i32) (local $n i32) (local $Fb i32) (local $F4b i32)');
+  L.push('    (local.set $Fb (i32.shl (local.get $F) (i32.const 2)))');
+  L.push('    (local.set $F4b (i32.and (local.get $Fb) (i32.const -16)))');
+  L.push('    (local.set $i (i32.const 0))');
+  L.push('    (block $idone (loop $iloop');
+  L.push('      (br_if $idone (i32.ge_s (local.get $i) (local.get $H)))');
+  L.push('      (local.set $j (i32.const 0))');
+  L.push('      (block $jdone (loop $jloop');
+  L.push('        (br_if $jdone (i32.ge_s (local.get $j) (local.get $W)))');
+  L.push('        (local.set $pix (i32.add (local.get $g) (i32.shl (i32.mul (i32.add (i32.mul (local.get $i) (local.get $W)) (local.get $j)) (local.get $ldc)) (i32.const 2))))');
+  L.push('        (local.set $r (i32.const 0))');
+  L.push('        (block $rdone (loop $rloop');
+  L.push('          (br_if $rdone (i32.ge_s (local.get $r) (local.get $kh)))');
+  L.push('          (local.set $oy (i32.sub (i32.add (i32.mul (local.get $i) (local.get $s0)) (local.get $r)) (local.get $padT)))');
+  L.push('          (if (i32.and (i32.ge_s (local.get $oy) (i32.const 0)) (i32.lt_s (local.get $oy) (local.get $outH))) (then');
+  L.push('            (local.set $c (i32.const 0))');
+  L.push('            (block $cdone (loop $cloop');
+  L.push('              (br_if $cdone (i32.ge_s (local.get $c) (local.get $kw)))');
+  L.push('              (local.set $ox (i32.sub (i32.add (i32.mul (local.get $j) (local.get $s1)) (local.get $c)) (local.get $padL)))');
+  L.push('              (if (i32.and (i32.ge_s (local.get $ox) (i32.const 0)) (i32.lt_s (local.get $ox) (local.get $outW))) (then');
+  L.push('                (local.set $src (i32.add (local.get $pix) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $kw)) (local.get $c)) (local.get $Fb))))');
+  L.push('                (local.set $dst (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (local.get $Fb))))');
+  addRow(L, '                ', '$dst', '$src');
+  L.push('              ))');
+  L.push('              (local.set $c (i32.add (local.get $c) (i32.const 1)))');
+  L.push('              (br $cloop)))');
+  L.push('          ))');
+  L.push('          (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  L.push('          (br $rloop)))');
+  L.push('        (local.set $j (i32.add (local.get $j) (i32.const 1)))');
+  L.push('        (br $jloop)))');
+  L.push('      (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  L.push('      (br $iloop)))');
+  L.push('  )');
+}
+
+// biasact(x, P, F, bias, relu): x[p, 0:F] = act(x[p, 0:F] + bias[0:F]) for p < P (x row-major
+// P x F); bias 0: no bias; relu 1: max(v, 0), else the identity.
+function emitBiasAct(L) {
+  L.push('  (func (export "biasact") (param $x i32) (param $P i32) (param $F i32) (param $bias i32) (param $relu i32)');
+  L.push('    (local $end i32) (local $n i32) (local $Fb i32) (local $F4b i32) (local $v v128) (local $s f32) (local $zero v128)');
+  L.push('    (local.set $Fb (i32.shl (local.get $F) (i32.const 2)))');
+  L.push('    (local.set $F4b (i32.and (local.get $Fb) (i32.const -16)))');
+  L.push('    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $P) (local.get $Fb))))');
+  L.push('    (local.set $zero (v128.const i32x4 0 0 0 0))');
+  L.push('    (block $pdone (loop $ploop');
+  L.push('      (br_if $pdone (i32.ge_u (local.get $x) (local.get $end)))');
+  L.push('      (local.set $n (i32.const 0))');
+  L.push('      (block $vdone (loop $vloop');
+  L.push('        (br_if $vdone (i32.ge_u (local.get $n) (local.get $F4b)))');
+  L.push('        (local.set $v (v128.load (i32.add (local.get $x) (local.get $n))))');
+  L.push('        (if (local.get $bias) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $bias) (local.get $n)))))))');
+  L.push('        (if (local.get $relu) (then (local.set $v (f32x4.max (local.get $v) (local.get $zero)))))');
+  L.push('        (v128.store (i32.add (local.get $x) (local.get $n)) (local.get $v))');
+  L.push('        (local.set $n (i32.add (local.get $n) (i32.const 16)))');
+  L.push('        (br $vloop)))');
+  L.push('      (block $sdone (loop $sloop');
+  L.push('        (br_if $sdone (i32.ge_u (local.get $n) (local.get $Fb)))');
+  L.push('        (local.set $s (f32.load (i32.add (local.get $x) (local.get $n))))');
+  L.push('        (if (local.get $bias) (then (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $bias) (local.get $n)))))))');
+  L.push('        (if (local.get $relu) (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))');
+  L.push('        (f32.store (i32.add (local.get $x) (local.get $n)) (local.get $s))');
+  L.push('        (local.set $n (i32.add (local.get $n) (i32.const 4)))');
+  L.push('        (br $sloop)))');
+  L.push('      (local.set $x (i32.add (local.get $x) (local.get $Fb)))');
+  L.push('      (br $ploop)))');
+  L.push('  )');
 }
 
 module.exports = { emit, KC, MC };

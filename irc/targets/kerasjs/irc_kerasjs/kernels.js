@@ -4,6 +4,8 @@
 // Both kernels take byte addresses into their heap (see gen_wat.js for the contract):
 //   gemm(a, lda, bp, c, ldc, mt, np, k, alpha): C[4mt x 8np] += alpha * A[4mt x k] * Bpacked
 //   gemv(x, w, y, k, nb): y[16nb] += x[k] * W[k x 16nb]
+//   col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW): Conv2DTranspose's scatter
+//   biasact(x, P, F, bias, relu): x[P x F] = act(x + bias) (bias 0: none; relu 0: identity)
 // The kernel is chosen on first use: IRC_KERASJS_KERNEL (process.env in Node, or a global)
 // may force 'js', 'wasm-simd' or 'relaxed-simd'; otherwise relaxed SIMD when the engine
 // validates it, then SIMD, then JavaScript.
@@ -34,13 +36,15 @@ function wasmKernel(name, base64) {
   } catch (err) {
     return null;
   }
-  // Under 2 KB: synchronous compilation is allowed on a browser's main thread.
+  // Under 4 KB: synchronous compilation is allowed on a browser's main thread.
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  const { memory, gemm, gemv } = instance.exports;
+  const { memory, gemm, gemv, col2im, biasact } = instance.exports;
   return {
     name,
     gemm,
     gemv,
+    col2im,
+    biasact,
     buffer: () => memory.buffer,
     grow(bytes) {
       const have = memory.buffer.byteLength;
@@ -91,10 +95,41 @@ function jsKernel() {
       for (let i = 0; i < n; i++) f[y + i] += xv * f[row + i];
     }
   }
+  function col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW) {
+    g >>>= 2; out >>>= 2;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        const src = g + (i * W + j) * ldc;
+        for (let r = 0; r < kh; r++) {
+          const oy = i * s0 + r - padT;
+          if (oy < 0 || oy >= outH) continue;
+          for (let c = 0; c < kw; c++) {
+            const ox = j * s1 + c - padL;
+            if (ox < 0 || ox >= outW) continue;
+            const s = src + (r * kw + c) * F;
+            const d = out + (oy * outW + ox) * F;
+            for (let n = 0; n < F; n++) f[d + n] += f[s + n];
+          }
+        }
+      }
+    }
+  }
+  function biasact(x, P, F, bias, relu) {
+    x >>>= 2; bias >>>= 2;
+    for (let p = 0, d = x; p < P; p++) {
+      for (let n = 0; n < F; n++, d++) {
+        let v = f[d];
+        if (bias) v += f[bias + n];
+        f[d] = relu ? Math.max(v, 0) : v;
+      }
+    }
+  }
   return {
     name: 'js',
     gemm,
     gemv,
+    col2im,
+    biasact,
     buffer: () => buffer,
     grow(bytes) {
       if (bytes <= buffer.byteLength) return;

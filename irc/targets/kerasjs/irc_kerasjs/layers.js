@@ -6,6 +6,7 @@
 'use strict';
 
 const { heap } = require('./kernels');
+const activations = require('keras-js/lib/activations/index.js');
 
 // -> the ndarray's elements as a row-major Float32Array (the data itself when it already is)
 function flat(t) {
@@ -84,27 +85,89 @@ function gemm(h, pa, packed, pc, rows) {
 
 const ceil4 = (n) => (n + 3) & ~3;
 
-// Conv2DTranspose's col2im: add each input pixel's kh x kw x F patch (row i*W+j of the
-// product g, row stride ldc, from float index c0) onto out (outH x outW x F) at
-// (i*s0 + r - padT, j*s1 + c - padL), dropping what falls outside (the 'same' crop), in
-// the stock order (pixels row-major, then kernel rows and columns).
-function scatter(out, g, c0, ldc, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW) {
-  for (let i = 0; i < H; i++) {
-    for (let j = 0; j < W; j++) {
-      const src = c0 + (i * W + j) * ldc;
+// The hot loops live in small functions of their own: V8 optimizes them on their first
+// long run (on-stack) without deoptimizing on the layer code around them that has not run yet.
+
+// im2col into f from float index a: row p = output pixel, columns (kernel row, kernel col, channel)
+function im2col(f, a, xd, H, W, C, outH, outW, kh, kw, s0, s1, d0, d1, padT, padL) {
+  const K = kh * kw * C;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      let dst = a + (oy * outW + ox) * K;
       for (let r = 0; r < kh; r++) {
-        const oy = i * s0 + r - padT;
-        if (oy < 0 || oy >= outH) continue;
-        for (let c = 0; c < kw; c++) {
-          const ox = j * s1 + c - padL;
-          if (ox < 0 || ox >= outW) continue;
-          const s = src + (r * kw + c) * F;
-          const d = (oy * outW + ox) * F;
-          for (let n = 0; n < F; n++) out[d + n] += g[s + n];
+        const iy = oy * s0 + r * d0 - padT;
+        for (let c = 0; c < kw; c++, dst += C) {
+          const ix = ox * s1 + c * d1 - padL;
+          if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
+            f.fill(0, dst, dst + C);
+          } else {
+            const src = (iy * W + ix) * C;
+            if (C >= 16) f.set(xd.subarray(src, src + C), dst);
+            else for (let ch = 0; ch < C; ch++) f[dst + ch] = xd[src + ch];
+          }
         }
       }
     }
   }
+}
+
+// -> a copy of src with its negative values zeroed (keras-js's relu: max(v, 0))
+function reluCopy(src) {
+  const out = new Float32Array(src);
+  const n = out.length;
+  for (let i = 0; i < n; i++) if (out[i] < 0) out[i] = 0;
+  return out;
+}
+
+// out[0:n] += d[0:n]
+function addInto(out, d, n) {
+  for (let i = 0; i < n; i++) out[i] += d[i];
+}
+
+// Pooling window loops (see ircPool2D)
+function poolFlat(out, xd, isMax, H, W, C, outW, rowsOut, colsOut, nbRow, nbCol, s0, s1, padT, padB, padL, padR) {
+  const Hp = H + padT + padB;
+  const Wp = W + padL + padR;
+  for (let oi = 0; oi < rowsOut; oi++) {
+    const i = oi * s0;   // window's first row in the padded input
+    const rowsIn = i < padT ? padT - i : (i + nbRow > Hp - padB ? i + nbRow - (Hp - padB) : 0);
+    const r0 = Math.max(0, i - padT);
+    const r1 = Math.min(H, i + nbRow - padT);
+    for (let oj = 0; oj < colsOut; oj++) {
+      const j = oj * s1;
+      const colsIn = j < padL ? padL - j : (j + nbCol > Wp - padR ? j + nbCol - (Wp - padR) : 0);
+      const c0 = Math.max(0, j - padL);
+      const c1 = Math.min(W, j + nbCol - padL);
+      const d = (oi * outW + oj) * C;
+      if (isMax) {
+        out.fill(-Infinity, d, d + C);
+        for (let r = r0; r < r1; r++) {
+          for (let c = c0; c < c1; c++) {
+            const src = (r * W + c) * C;
+            for (let n = 0; n < C; n++) {
+              const v = xd[src + n];
+              if (v > out[d + n]) out[d + n] = v;
+            }
+          }
+        }
+      } else {
+        for (let r = r0; r < r1; r++) {
+          for (let c = c0; c < c1; c++) {
+            const src = (r * W + c) * C;
+            for (let n = 0; n < C; n++) out[d + n] += xd[src + n];
+          }
+        }
+        const cells = (nbRow - rowsIn) * (nbCol - colsIn);
+        for (let n = 0; n < C; n++) out[d + n] /= cells;
+      }
+    }
+  }
+}
+
+// -> whether the layer's activation is keras-js's relu as layers call it (no alpha, no max
+// value: max(v, 0)), which the kernels apply on the flat result
+function isPlainRelu(layer) {
+  return layer.activationFunc === activations.relu;
 }
 
 function install(layers, Tensor) {
@@ -115,6 +178,10 @@ function install(layers, Tensor) {
     Conv2D: Conv2D._callCPU,
     Conv2DTranspose: Conv2DTranspose._callCPU,
     Dense: Dense._callCPU,
+    MaxPooling2D: layers.MaxPooling2D.prototype._callCPU,
+    AveragePooling2D: layers.AveragePooling2D.prototype._callCPU,
+    Add: layers.Add.prototype._callCPU,
+    Activation: layers.Activation.prototype._callCPU,
   };
 
   Conv2D._callCPU = function ircConv2D(x) {
@@ -147,23 +214,10 @@ function install(layers, Tensor) {
     const f = h.f32;
     // im2col: row p = output pixel, columns (kernel row, kernel col, channel)
     const a = pa >>> 2;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        let dst = a + (oy * outW + ox) * K;
-        for (let r = 0; r < kh; r++) {
-          const iy = oy * s0 + r * d0 - padT;
-          for (let c = 0; c < kw; c++, dst += C) {
-            const ix = ox * s1 + c * d1 - padL;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-              f.fill(0, dst, dst + C);
-            } else {
-              const src = (iy * W + ix) * C;
-              if (C >= 16) f.set(xd.subarray(src, src + C), dst);
-              else for (let ch = 0; ch < C; ch++) f[dst + ch] = xd[src + ch];
-            }
-          }
-        }
-      }
+    if (kh === 1 && kw === 1 && s0 === 1 && s1 === 1 && padT === 0 && padL === 0 && P === H * W) {
+      f.set(xd, a);   // a 1x1 stride-1 kernel's im2col is the input itself
+    } else {
+      im2col(f, a, xd, H, W, C, outH, outW, kh, kw, s0, s1, d0, d1, padT, padL);
     }
     f.fill(0, a + P * K, a + rows * K);
     // C starts as the bias (or zero), then += im2col * kernel
@@ -179,6 +233,8 @@ function install(layers, Tensor) {
       f.fill(0, c0, c0 + rows * ldc);
     }
     gemm(h, pa, packed, pc, rows);
+    const relu = isPlainRelu(this);
+    if (relu) h.kernel.biasact(pc, P, ldc, 0, 1);
     this.output = new Tensor([], this.outputShape);
     const out = this.output.tensor.data;
     const g = h.f32;
@@ -187,7 +243,7 @@ function install(layers, Tensor) {
     } else {
       for (let p = 0; p < P; p++) out.set(g.subarray(c0 + p * ldc, c0 + p * ldc + F), p * F);
     }
-    this.activationFunc(this.output);
+    if (!relu) this.activationFunc(this.output);
   };
 
   Conv2DTranspose._callCPU = function ircConv2DTranspose(x) {
@@ -209,7 +265,8 @@ function install(layers, Tensor) {
     const h = packed.h;
     const ldc = packed.np * 8;
     const xd = flat(t);
-    const [pa, pc] = h.scratch([rows * C, rows * ldc]);
+    const P = outH * outW;
+    const [pa, pc, po, pb] = h.scratch([rows * C, rows * ldc, P * F, F]);
     const f = h.f32;
     const a = pa >>> 2;
     f.set(xd, a);
@@ -217,17 +274,67 @@ function install(layers, Tensor) {
     const c0 = pc >>> 2;
     f.fill(0, c0, c0 + rows * ldc);
     gemm(h, pa, packed, pc, rows);
-    // scatter each input pixel's kh x kw x F patch onto the output, cropping the padding
+    // scatter each input pixel's kh x kw x F patch onto the output (cropping the padding),
+    // then bias and ReLU (other activations: keras-js's, on the output tensor)
+    const o0 = po >>> 2;
+    f.fill(0, o0, o0 + P * F);
+    h.kernel.col2im(pc, ldc, po, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW);
+    if (this.useBias) f.set(flat(this.weights['bias'].tensor), pb >>> 2);
+    const relu = isPlainRelu(this);
+    if (this.useBias || relu) h.kernel.biasact(po, P, F, this.useBias ? pb : 0, relu ? 1 : 0);
+    this.output = new Tensor([], this.outputShape);
+    this.output.tensor.data.set(h.f32.subarray(o0, o0 + P * F));
+    if (!relu) this.activationFunc(this.output);
+  };
+
+  // Pooling (max and average), channels_last: stock's windows over its padded input ('same':
+  // -Infinity for max, zeros for average, which divides by the cells inside the input as
+  // stock counts them), read from the input directly.
+  const pool = function ircPool2D(x) {
+    const t = x.tensor;
+    if (this.dataFormat !== 'channels_last' || t.shape.length !== 3
+        || (this.poolingFunc !== 'max' && this.poolingFunc !== 'average')) {
+      return stock[this.poolingFunc === 'max' ? 'MaxPooling2D' : 'AveragePooling2D'].call(this, x);
+    }
+    this._calcOutputShape(t.shape);
+    const [H, W, C] = t.shape;
+    const [nbRow, nbCol] = this.poolSize;
+    const [s0, s1] = this.strides;
+    const [padT, padB, padL, padR] = this.inputPadding;
+    const [outH, outW] = this.outputShape;
+    const Hp = H + padT + padB;
+    const Wp = W + padL + padR;
+    const rowsOut = Math.min(outH, Hp >= nbRow ? Math.floor((Hp - nbRow) / s0) + 1 : 0);
+    const colsOut = Math.min(outW, Wp >= nbCol ? Math.floor((Wp - nbCol) / s1) + 1 : 0);
+    const xd = flat(t);
+    const isMax = this.poolingFunc === 'max';
     this.output = new Tensor([], this.outputShape);
     const out = this.output.tensor.data;
-    scatter(out, h.f32, c0, ldc, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW);
-    if (this.useBias) {
-      const bias = flat(this.weights['bias'].tensor);
-      for (let p = 0, d = 0; p < outH * outW; p++) {
-        for (let n = 0; n < F; n++, d++) out[d] += bias[n];
-      }
+    poolFlat(out, xd, isMax, H, W, C, outW, rowsOut, colsOut, nbRow, nbCol, s0, s1, padT, padB, padL, padR);
+  };
+  layers.MaxPooling2D.prototype._callCPU = pool;
+  layers.AveragePooling2D.prototype._callCPU = pool;
+
+  // Add: the inputs' sum in input order, on flat data when every input is plain row-major.
+  layers.Add.prototype._callCPU = function ircAdd(inputs) {
+    const shape = inputs[0].tensor.shape;
+    const n = inputs[0].tensor.size;
+    if (!inputs.every((x) => isPlain(x.tensor) && x.tensor.data instanceof Float32Array
+        && x.tensor.shape.length === shape.length && x.tensor.shape.every((d, i) => d === shape[i]))) {
+      return stock.Add.call(this, inputs);
     }
-    this.activationFunc(this.output);
+    this.output = new Tensor([], shape.slice());
+    const out = this.output.tensor.data;
+    out.set(inputs[0].tensor.data);
+    for (let k = 1; k < inputs.length; k++) addInto(out, inputs[k].tensor.data, n);
+  };
+
+  // Activation('relu'): stock copies x.tensor.data as it lies, then max(v, 0); one pass here.
+  layers.Activation.prototype._callCPU = function ircActivation(x) {
+    if (this.activationFunc !== activations.relu || !(x.tensor.data instanceof Float32Array)) {
+      return stock.Activation.call(this, x);
+    }
+    this.output = new Tensor(reluCopy(x.tensor.data), x.tensor.shape);
   };
 
   Dense._callCPU = function ircDense(x) {
