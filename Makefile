@@ -6,7 +6,7 @@ ARGS    ?=
 
 .PHONY: setup compile test bench clean
 
-setup: .venv/.irc-setup node_modules/.irc-setup /usr/bin/chromium
+setup: .venv/.irc-setup node_modules/.irc-setup build/kerasjs-irc/.irc-setup /usr/bin/chromium
 
 # The browser tests drive Debian's chromium with playwright-core (Playwright's own browser
 # download does not work on these machines).
@@ -32,6 +32,14 @@ setup: .venv/.irc-setup node_modules/.irc-setup /usr/bin/chromium
 
 node_modules/.irc-setup: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# irc's Keras.js build (irc/targets/kerasjs/irc_kerasjs/README.md), which the page, `irc run` and
+# the tests run by default: esbuild and wabt are pinned, so the same sources give the same bytes.
+# Every .js there is a prerequisite (the build's own sources and its checks alike).
+IRC_KERASJS := irc/targets/kerasjs/irc_kerasjs
+build/kerasjs-irc/.irc-setup: node_modules/.irc-setup $(wildcard $(IRC_KERASJS)/*.js)
+	node $(IRC_KERASJS)/build.js build/kerasjs-irc
 	touch $@
 
 # --force: re-running `make compile` replaces the previous result (atomically).

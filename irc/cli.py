@@ -68,6 +68,7 @@ def _parser():
                    help="regular expression of <layer>/<param> weights kept in float32")
     c.add_argument("--force", action="store_true", help="replace OUT if it exists")
     c.add_argument("--no-probe", action="store_true", help="skip running the emitted files on a probe input")
+    _runtime_arg(c, "the Keras.js build the page bundles and the probe runs")
 
     d = sub.add_parser("dump", help="print the IR")
     _source_args(d)
@@ -86,6 +87,7 @@ def _parser():
     k.add_argument("--out", help="check the files in this compile output, replaying its pipeline, "
                                  "instead of freshly emitted ones")
     k.add_argument("--stages", default="ir,keras,kerasjs", help="which of ir,keras,kerasjs to run")
+    _runtime_arg(k, "the Keras.js build the kerasjs stage runs")
     _pipeline_args(k, QUANTIZE_SHAPES)
 
     r = sub.add_parser("run", help="run compiled files in Keras.js under Node")
@@ -93,6 +95,7 @@ def _parser():
     r.add_argument("--input", required=True, help="input .npy in the source layout (batch axis included)")
     r.add_argument("--output", required=True, help="where to write the output .npy (source layout)")
     r.add_argument("--target", help="which of the compiled targets to run (default: the first)")
+    _runtime_arg(r, "the Keras.js build that runs the kerasjs files")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     s = sub.add_parser("serve", help="serve a compile output's demo page on 127.0.0.1")
@@ -100,6 +103,12 @@ def _parser():
     s.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0: any free port)")
     s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
+
+
+def _runtime_arg(p, what):
+    from irc.targets.kerasjs import RUNTIMES
+    p.add_argument("--runtime", choices=RUNTIMES, default=RUNTIMES[0],
+                   help=f"{what}: irc's build of Keras.js 1.0.3 (default, fast CPU kernels) or stock keras-js 1.0.3")
 
 
 def _load_plugins(args):
@@ -130,7 +139,8 @@ def _compile(args):
     out = Path(args.out) if args.out else Path("out") / model_name(args.model, args.weights)
     options = CompileOptions(**_source_options(args), **_pipeline_options(args),
                              targets=[t.strip() for t in args.target.split(",") if t.strip()],
-                             quantize_keep=args.quantize_keep, force=args.force, probe=not args.no_probe)
+                             quantize_keep=args.quantize_keep, force=args.force, probe=not args.no_probe,
+                             runtime=args.runtime)
     started = time.perf_counter()
     model, fidelity = compile_model(args.model, out, options)
     probe = "".join(f"; {result.summary()}" for result in fidelity)
@@ -155,14 +165,14 @@ def _check(args):
         raise IrcError(f"--stages: unknown {', '.join(sorted(unknown))} (known: {', '.join(STAGES)})")
     result = run_check(args.model, CheckOptions(**_source_options(args), **_pipeline_options(args),
                                                 input_path=args.input, atol=args.atol, rtol=args.rtol,
-                                                stages=stages, out_dir=args.out))
+                                                stages=stages, out_dir=args.out, runtime=args.runtime))
     print(result.text(), end="")
     return 0 if result.ok else 1
 
 
 def _run(args):
     from irc.bundle.run import run_out_dir
-    run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output), args.target)
+    run_out_dir(Path(args.out_dir), Path(args.input), Path(args.output), args.target, args.runtime)
     print(f"irc: wrote {args.output}")
     return 0
 

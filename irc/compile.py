@@ -27,6 +27,7 @@ class CompileOptions(SourceOptions, PipelineOptions):
     quantize_keep: str = None        # regular expression of "<layer>/<param>" kept in float32
     force: bool = False
     probe: bool = True               # run the emitted files once and report their error
+    runtime: str = None              # --runtime: the Keras.js build the page bundles and the probe runs
 
 
 def compile_model(model_path, out_dir, options=None):
@@ -43,11 +44,11 @@ def compile_model(model_path, out_dir, options=None):
     built.graph = None    # memory: the IR is done with once lowered
     reference = references[0] if references else None
     with _staging(out_dir, options.force) as staging:
-        files = {t.name: _emit(t, model, staging, quantization) for t in targets}
-        fidelity = [probe.measure(model, t, staging, reference) for t in targets] if reference else []
-        write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes)),
+        files = {t.name: _emit(t, model, staging, quantization, options.runtime) for t in targets}
+        fidelity = [probe.measure(model, t, staging, reference, options.runtime) for t in targets] if reference else []
+        page = write_page(staging, [t.name for t in targets], options.runtime)
+        write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes), page),
                        staging / MANIFEST)
-        write_page(staging, [t.name for t in targets])
         # No timing in OUT: compiling the same input twice gives byte-identical files.
         write_report(staging / "report.md", model, built.source, built.pass_log, fidelity, quantization)
     return model, fidelity
@@ -64,10 +65,13 @@ def _targets(names, quantization):
     return targets
 
 
-def _emit(target, model, staging, quantization):
+def _emit(target, model, staging, quantization, runtime):
     files = target.write(model, staging, quantization)
-    return {"files": files, "runtime": target.runtime, "quantization": quantization.mode or "float32",
-            "bytes": sum((staging / f).stat().st_size for f in files)}
+    entry = {"files": files, "runtime": target.runtime, "quantization": quantization.mode or "float32",
+             "bytes": sum((staging / f).stat().st_size for f in files)}
+    if target.runtimes:
+        entry["build"] = runtime or target.runtimes[0]      # the build that probed (and the page runs)
+    return entry
 
 
 def _check_out_dir(out_dir, force):

@@ -34,13 +34,15 @@ def pipeline_entry(options, names):
             "plugins": [Path(p).name for p in options.plugins]}
 
 
-def build_manifest(model, source, files, pipeline):
+def build_manifest(model, source, files, pipeline, page=None):
+    """page: what write_page wrote ({files, bundle: the Keras.js script index.html loads}), or None."""
     return {
         "irc_version": irc.__version__,
         "source": {"path": source.path.name, "framework": source.framework, "sha256": source.sha256},
         "inputs": [tensor_entry(s) for s in model.inputs],
         "outputs": [dict(tensor_entry(s), value_range=value_range(model, s.layer)) for s in model.outputs],
         "targets": files,
+        "page": page,
         "layers": {layer.name: layer.source for layer in model.layers},
         "pipeline": pipeline,
         "note": "runtime = source.transpose(perm); shapes include the batch axis, which "

@@ -65,13 +65,13 @@ def source_reference(source):
     return "ONNX Runtime", Probe(feeds, {o.name: outputs[o.name] for o in source.proto.graph.output})
 
 
-def measure(model, target, out_dir, reference):
+def measure(model, target, out_dir, reference, runtime=None):
     name, probe = reference
     if probe is None:
         return ProbeResult(target.name, name, skipped=f"{name} is not installed")
     feeds = {spec.layer: probe.inputs[spec.source_name].transpose(spec.perm)[0] for spec in model.inputs}
     try:
-        outputs = target.run(out_dir, [feeds])[0]
+        outputs = target.execute(out_dir, [feeds], runtime)[0]
     except IrcError as exc:
         return ProbeResult(target.name, name, skipped=str(exc))
     errors = {}

@@ -34,6 +34,7 @@ class CheckOptions(SourceOptions, PipelineOptions):
     stages: tuple = STAGES
     out_dir: str = None            # check these emitted files, and replay their pipeline
     seed: int = 0
+    runtime: str = None            # --runtime: the Keras.js build of the kerasjs stage (None: irc's)
 
 
 @dataclass
@@ -72,7 +73,7 @@ def run_check(model_path, options=None):
                      _keras_layer_outputs(model, feeds))
     if "kerasjs" in options.stages:
         check_layers("Keras.js (Node)", model, graph, reference, tolerance, result,
-                     _kerasjs_layer_outputs(model, feeds, out_dir))
+                     _kerasjs_layer_outputs(model, feeds, out_dir, options.runtime))
     return result
 
 
@@ -214,22 +215,24 @@ def _keras_layer_outputs(model, feeds):
     return {n: np.asarray(v) for n, v in zip(names, values if len(names) > 1 else [values])}
 
 
-def _kerasjs_layer_outputs(model, feeds, out_dir):
-    """OUT's model.bin, or the kerasjs target's files for `model`, run with every layer read back."""
+def _kerasjs_layer_outputs(model, feeds, out_dir, runtime):
+    """OUT's model.bin, or the kerasjs target's files for `model`, run in Keras.js `runtime`
+    (None: the default build) with every layer read back."""
     import tempfile
 
     from irc.targets import get_target
-    from irc.targets.kerasjs import MODEL_BIN
+    from irc.targets.kerasjs import MODEL_BIN, RUNTIMES
     from irc.targets.kerasjs.runtime import run_model_bin
     from irc.targets.quantize import Quantization
     x = {name: array[0] for name, array in _runtime_feeds(model, feeds).items()}
+    runtime = runtime or RUNTIMES[0]
     if out_dir is not None:
         if not (out_dir / MODEL_BIN).is_file():
             return f"{out_dir} has no {MODEL_BIN}: it was not compiled for --target kerasjs"
-        return run_model_bin(out_dir / MODEL_BIN, x, all_layers=True)["layers"]
+        return run_model_bin(out_dir / MODEL_BIN, x, all_layers=True, runtime=runtime)["layers"]
     with tempfile.TemporaryDirectory(prefix="irc-check-") as tmp:
         get_target("kerasjs").write(model, Path(tmp), Quantization(None))
-        return run_model_bin(Path(tmp) / MODEL_BIN, x, all_layers=True)["layers"]
+        return run_model_bin(Path(tmp) / MODEL_BIN, x, all_layers=True, runtime=runtime)["layers"]
 
 
 def _describe_input(options):

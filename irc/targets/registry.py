@@ -19,6 +19,14 @@ class Target:
     write: Callable        # (model, out_dir, quantization) -> [relative paths]
     run: Callable          # (out_dir, [feeds]) -> [{output layer: array}]
     quantizes: tuple = ()  # the --quantize modes the format can store
+    runtimes: tuple = ()   # the builds --runtime picks from to run the files, the default first;
+                           # run then takes the choice as a third argument
+
+    def execute(self, out_dir, feeds_list, runtime=None):
+        """run, in --runtime's build (None: the default) when the target has a choice."""
+        if not self.runtimes:
+            return self.run(out_dir, feeds_list)
+        return self.run(out_dir, feeds_list, runtime or self.runtimes[0])
 
 
 TARGETS = {}

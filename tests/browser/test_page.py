@@ -85,7 +85,7 @@ def test_generator_page_draws_chainer_pixels(dcgan_out, tmp_path):
                                dict(visit, query=f"gpu=1&n={N_IMAGES}")], tmp_path)
 
     assert (cpu["ready"]["kind"], cpu["ready"]["gpu"], cpu["mode"], cpu["errors"]) == \
-        ("generator", False, "CPU (?gpu=0)", [])
+        ("generator", False, "CPU: relaxed SIMD (?gpu=0)", [])      # irc's build, its best kernel
     assert_pixels_match(cpu["grid"], expected, "CPU")
     assert_screenshot_shows(shot, cpu["grid"], expected[0])
     start, at_slider, end = cpu["lerp"]
@@ -98,12 +98,31 @@ def test_generator_page_draws_chainer_pixels(dcgan_out, tmp_path):
 
     if not gpu["ready"]["gpu"]:
         pytest.skip(f"no WebGL2 in this Chromium ({gpu['mode']}); GPU mode untested")
-    assert (gpu["mode"], gpu["errors"]) == ("GPU (WebGL2)", [])
+    assert (gpu["mode"], gpu["errors"]) == ("GPU: WebGL", [])
     assert_pixels_match(gpu["grid"], expected, "GPU")
     gpu_diff = np.abs(np.array(gpu["outputs"][output["name"]]) - cpu_out).max()
     print(f"GPU: load {gpu['stats']['loadMs']:.0f} ms, {gpu['stats']['inferMs']:.1f} ms per image; "
           f"max abs vs CPU mode {gpu_diff:.1e}")
     assert gpu_diff <= GPU_ATOL
+
+
+def test_gpu_mode_is_stock_keras_js_bit_for_bit(dcgan_out, tmp_path):
+    """irc's build leaves keras-js's WebGL path as it is: the page with the irc bundle and with
+    the stock one (--runtime stock) give identical GPU outputs on the same input."""
+    stock_out = tmp_path / "stock"
+    assert main(["compile", str(GEN_NPZ), "-o", str(stock_out), "--no-probe", "--runtime", "stock"]) == 0
+    assert (stock_out / "keras.min.js").is_file() and not (stock_out / "keras-irc.min.js").exists()
+    source_input = read_manifest(dcgan_out)["inputs"][0]
+    z = np.random.RandomState(1).uniform(-1, 1, source_input["source_shape"]).astype(np.float32)
+    visit = {"query": "gpu=1&n=1", "predict": {source_input["name"]: runtime_flat(z, source_input)}}
+    results = {}
+    for name, out in (("irc", dcgan_out), ("stock", stock_out)):
+        with served(out) as url:
+            [results[name]] = drive(url, [visit], tmp_path)
+    if not results["irc"]["ready"]["gpu"]:
+        pytest.skip(f"no WebGL2 in this Chromium ({results['irc']['mode']}); GPU mode untested")
+    assert [results[name]["mode"] for name in results] == ["GPU: WebGL", "GPU: WebGL"]
+    assert results["irc"]["outputs"] == results["stock"]["outputs"]
 
 
 def shown_top(shown):

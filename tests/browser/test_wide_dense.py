@@ -62,5 +62,5 @@ def test_wide_dense_gpu_matches_cpu_and_chainer(optimize, tmp_path):
     gpu_diff = np.abs(np.array(gpu["outputs"][output["name"]]) - cpu_out).max()
     print(f"CPU vs Chainer {cpu_diff:.1e}; GPU (MAX_TEXTURE_SIZE {gpu['maxTextureSize']}) vs CPU {gpu_diff:.1e}")
     assert cpu_diff <= OUTPUT_ATOL
-    assert (gpu["mode"], gpu["errors"]) == ("GPU (WebGL2)", [])
+    assert (gpu["mode"], gpu["errors"]) == ("GPU: WebGL", [])
     assert gpu_diff <= GPU_ATOL

@@ -1,6 +1,7 @@
-// The demo page's core: reads manifest.json, loads the kerasjs target in Keras.js 1.0 (GPU
-// mode when the browser has WebGL2, unless ?gpu=0), runs it, and hands the manifest to the
-// first page kind that accepts it (irc-generator.js, then irc-generic.js).
+// The demo page's core: reads manifest.json, loads the Keras.js 1.0.3 bundle it names (irc's
+// build or stock keras-js), loads the kerasjs target in it (GPU mode when the browser has
+// WebGL2, unless ?gpu=0), runs it, and hands the manifest to the first page kind that
+// accepts it (irc-generator.js, then irc-generic.js).
 //
 // window.irc, for tests and the console:
 //   await irc.ready           -> {kind: "generator" | "generic", gpu, loadMs} once the first
@@ -8,7 +9,9 @@
 //   await irc.run(feeds)      -> {outputs: {output layer: Float32Array}, ms}; feeds are
 //                                {input layer: flat data in the runtime (channels-last) layout,
 //                                without the batch axis}, as manifest.json describes them
-//   irc.stats                 -> {loadMs, modelMs, gpu, inferMs}
+//   irc.stats                 -> {loadMs, modelMs, gpu, kernel, inferMs}; kernel: "WebGL" (GPU
+//                                mode), else irc's build's "relaxed SIMD" | "wasm SIMD" | "JS"
+//                                (stock keras-js's CPU mode is JavaScript too)
 "use strict";
 
 (function () {
@@ -33,14 +36,36 @@
   function gpuRequest() {
     const asked = params.get("gpu");                // "0": CPU, "1" or absent: GPU if possible
     const gpu = asked !== "0" && KerasJS.GPU_SUPPORT;
-    const reason = asked === "0" ? "CPU (?gpu=0)" : "CPU (no WebGL2 in this browser)";
-    return { gpu, label: gpu ? "GPU (WebGL2)" : reason };
+    const reason = asked === "0" ? " (?gpu=0)" : " (no WebGL2 in this browser)";
+    return { gpu, why: gpu ? "" : reason };
+  }
+
+  const KERNEL_NAMES = { "relaxed-simd": "relaxed SIMD", "wasm-simd": "wasm SIMD", js: "JS" };
+
+  // What runs the layers: WebGL in GPU mode; on the CPU, irc's build says which matrix kernel
+  // it chose (reading ircKernel chooses it), stock keras-js has only JavaScript.
+  function kernel(gpu) {
+    if (gpu) return "WebGL";
+    return KERNEL_NAMES[KerasJS.ircKernel || "js"];
   }
 
   async function fetchManifest() {
     const response = await fetch("manifest.json");
     if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status}; serve OUT with \`irc serve OUT\``);
     return response.json();
+  }
+
+  // The Keras.js bundle compile copied beside the page (manifest.page.bundle), as a script.
+  function loadBundle(manifest) {
+    const name = manifest.page && manifest.page.bundle;
+    if (!name) return Promise.reject(new Error("manifest.json names no Keras.js bundle; compile again"));
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = name;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`${name}: failed to load; is it beside index.html?`));
+      document.head.appendChild(script);
+    });
   }
 
   async function loadModel(manifest, gpu) {
@@ -93,13 +118,15 @@
     await domReady();                        // the page kinds' scripts have registered by now
     const manifest = (irc.manifest = await fetchManifest());
     irc.$("title").textContent = `${manifest.source.path} (${manifest.source.framework})`;
-    const { gpu, label } = gpuRequest();
+    await loadBundle(manifest);
+    const { gpu, why } = gpuRequest();
     const modelStart = performance.now();
     irc.model = await loadModel(manifest, gpu);
-    Object.assign(irc.stats, { gpu: irc.model.gpu, modelMs: performance.now() - modelStart });
+    const mode = irc.model.gpu ? "GPU" : "CPU";
+    Object.assign(irc.stats, { gpu: irc.model.gpu, kernel: kernel(irc.model.gpu), modelMs: performance.now() - modelStart });
     irc.stats.loadMs = performance.now();    // since navigation started: page, bundle and model
     irc.$("load-ms").textContent = `${irc.stats.loadMs.toFixed(0)} (model ${irc.stats.modelMs.toFixed(0)})`;
-    irc.$("mode").textContent = label;
+    irc.$("mode").textContent = `${mode}: ${irc.stats.kernel}${why}`;
     const page = irc.pages.find((candidate) => candidate.matches(manifest));
     irc.kind = page.kind;
     await page.start(manifest);

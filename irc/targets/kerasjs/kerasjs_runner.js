@@ -1,8 +1,10 @@
 // What the Keras.js runners share (run_kerasjs.js for 1.0, run_kerasjs_legacy.js for 0.3.0):
 // the request/response protocol, recording every layer's output, and one-line errors.
 //
-//   node RUNNER MODEL_FILE... REQUEST_DIR [REQUEST_DIR ...]
+//   node RUNNER KERASJS MODEL_FILE... REQUEST_DIR [REQUEST_DIR ...]
 //
+// KERASJS: what to require for Keras.js (a package directory, or irc's build's
+// keras-irc.node.js; irc/targets/kerasjs/runtime.py picks it).
 // With several REQUEST_DIRs the model is loaded once and run once per directory, in order
 // (Node and Keras.js start-up dominate small models).
 // REQUEST_DIR/request.json: {"inputs": [{"name", "shape", "file"}], "all_layers": bool}
@@ -13,7 +15,7 @@
 'use strict';
 
 const path = require('path');
-const { NODE_MODULES, readRequest, writeTensors, writeResponse, fail } = require('../node/bridge');
+const { readRequest, writeTensors, writeResponse, fail } = require('../node/bridge');
 const { performance } = require('perf_hooks');
 
 // Keras.js logs (and then swallows) load errors and warnings through console; keep them
@@ -101,8 +103,8 @@ async function runOne(model, runtime, dir, inputs, recorded) {
   writeResponse(dir, response);
 }
 
-async function run(runtime, modelFiles, dirs) {
-  const KerasJS = require(path.join(NODE_MODULES, runtime.package));
+async function run(runtime, kerasjs, modelFiles, dirs) {
+  const KerasJS = require(path.resolve(kerasjs));
   const model = await runtime.load(KerasJS, modelFiles.map((file) => path.resolve(file)));
   const recorded = new Map();
   let recording = false;
@@ -119,18 +121,18 @@ async function run(runtime, modelFiles, dirs) {
   }
 }
 
-// runtime: {package (under node_modules), modelFiles (names, for the usage line),
+// runtime: {modelFiles (names, for the usage line),
 // load(KerasJS, [absolute model file paths]) -> Promise<model>, inputNames(model),
 // outputShape(model, layer name)}.
 function main(runtime) {
   const tool = path.basename(process.argv[1], '.js');
   const args = process.argv.slice(2);
   const count = runtime.modelFiles.length;
-  if (args.length < count + 1) {
-    fail(`usage: node ${tool}.js ${runtime.modelFiles.join(' ')} REQUEST_DIR [REQUEST_DIR ...]`);
+  if (args.length < count + 2) {
+    fail(`usage: node ${tool}.js KERASJS ${runtime.modelFiles.join(' ')} REQUEST_DIR [REQUEST_DIR ...]`);
   }
-  run(runtime, args.slice(0, count), args.slice(count))
+  run(runtime, args[0], args.slice(1, count + 1), args.slice(count + 1))
     .catch((err) => fail(err instanceof Error ? err.message : err));
 }
 
-module.exports = { main, ready };
+module.exports = { main, run, ready };

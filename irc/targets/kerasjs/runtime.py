@@ -1,45 +1,59 @@
-"""Run a model.bin in the real Keras.js 1.0 under Node (irc/targets/kerasjs/run_kerasjs.js); run_in_node
+"""Run a model.bin in Keras.js 1.0.3 under Node (irc/targets/kerasjs/run_kerasjs.js); run_in_node
 runs any runner on irc/targets/kerasjs/kerasjs_runner.js (e.g. Keras.js 0.3.0's, irc/targets/kerasjs_legacy.py).
 
-Tensors cross the process boundary as raw little-endian float32 files in a temp dir.
+Two builds of Keras.js 1.0.3 run the same model.bin (`--runtime`): "irc", irc's own build
+(irc/targets/kerasjs/irc_kerasjs/: keras-js with fast CPU kernels), the default, and "stock",
+keras-js's own, kept to compare against. Tensors cross the process boundary as raw
+little-endian float32 files in a temp dir.
 """
 
 import tempfile
 from pathlib import Path
 
 from irc.errors import IrcError
+from irc.targets.kerasjs import RUNTIMES
 from irc.targets.node.bridge import read_response, read_tensors, run_node, write_requests
-from irc.targets.node.modules import package_dir
+from irc.targets.node.modules import kerasjs_build_file, package_dir
 
 RUNNER = Path(__file__).resolve().parent / "run_kerasjs.js"
 
 
-def run_model_bin(model_bin_path, inputs, all_layers=False):
+def node_module(runtime):
+    """What Node requires to get Keras.js `runtime`."""
+    return kerasjs_build_file("keras-irc.node.js") if runtime == "irc" else package_dir("keras-js")
+
+
+def browser_bundle(runtime):
+    """The browser bundle (global KerasJS) of Keras.js `runtime`; the page copies it beside itself."""
+    return kerasjs_build_file("keras-irc.min.js") if runtime == "irc" else package_dir("keras-js", "dist", "keras.min.js")
+
+
+def run_model_bin(model_bin_path, inputs, all_layers=False, runtime=RUNTIMES[0]):
     """Run model.bin once on `inputs` ({input layer name: array in runtime layout, with
-    or without the batch dimension of 1}).
+    or without the batch dimension of 1}) in Keras.js `runtime` (one of RUNTIMES).
 
     Returns {"outputs": {layer: array}, "layers": {layer: array} (only with all_layers),
     "timing_ms": float}; arrays have Keras.js's shapes, i.e. no batch dimension.
     """
-    return run_model_bin_many(model_bin_path, [inputs], all_layers)[0]
+    return run_model_bin_many(model_bin_path, [inputs], all_layers, runtime)[0]
 
 
-def run_model_bin_many(model_bin_path, inputs_list, all_layers=False):
+def run_model_bin_many(model_bin_path, inputs_list, all_layers=False, runtime=RUNTIMES[0]):
     """run_model_bin for each of `inputs_list`, in one Node process that loads the model
     once (Node and Keras.js start-up cost more than running a small model). -> [result]."""
-    return run_in_node(RUNNER, package_dir("keras-js"), [Path(model_bin_path)], inputs_list, all_layers)
+    return run_in_node(RUNNER, node_module(runtime), [Path(model_bin_path)], inputs_list, all_layers)
 
 
-def run_in_node(runner, package_dir, model_files, inputs_list, all_layers=False, what=None):
+def run_in_node(runner, module, model_files, inputs_list, all_layers=False, what=None):
     """Run `runner` (a script on irc/targets/kerasjs/kerasjs_runner.js) on model_files, once per inputs
-    in inputs_list; package_dir: the Keras.js it loads. -> [result] as run_model_bin's."""
-    if not package_dir.is_dir():
-        raise IrcError(f"Keras.js is not installed ({package_dir} is missing); run `make setup`")
+    in inputs_list; module: the Keras.js it requires. -> [result] as run_model_bin's."""
+    if not module.exists():
+        raise IrcError(f"Keras.js is not installed ({module} is missing); run `make setup`")
     if not inputs_list:
         return []
     with tempfile.TemporaryDirectory(prefix="irc-kerasjs-") as tmp:
         request_dirs = write_requests(tmp, inputs_list, all_layers=all_layers)
-        run_node(runner, [*model_files, *request_dirs], f"Keras.js failed on {what or model_files[0]}")
+        run_node(runner, [module, *model_files, *request_dirs], f"Keras.js failed on {what or model_files[0]}")
         return [_result(request_dir) for request_dir in request_dirs]
 
 

@@ -2,7 +2,7 @@
 // Run Keras.js 0.3.0's three files (model_arch.json, model_weights.buf,
 // model_metadata.json) on the CPU in Node, with keras-js 0.3.0 (installed as keras-js-legacy).
 //
-//   node run_kerasjs_legacy.js MODEL_JSON WEIGHTS_BUF METADATA_JSON REQUEST_DIR [REQUEST_DIR ...]
+//   node run_kerasjs_legacy.js KERASJS MODEL_JSON WEIGHTS_BUF METADATA_JSON REQUEST_DIR [REQUEST_DIR ...]
 //
 // The request/response protocol is in kerasjs_runner.js.
 'use strict';
@@ -10,7 +10,6 @@
 const { main, ready } = require('../kerasjs/kerasjs_runner');
 
 main({
-  package: 'keras-js-legacy',
   modelFiles: ['MODEL_JSON', 'WEIGHTS_BUF', 'METADATA_JSON'],
   // Model._initialize logs any read or build error and resolves anyway, with the layers
   // built so far: strict ready() turns the logged error into the failure.

@@ -38,7 +38,9 @@ def run_node(runner, args, failure, timeout=None):
     timeout: seconds (default IRC_NODE_TIMEOUT, else NODE_TIMEOUT); a runner still going
     then is killed and the failure says so."""
     timeout = timeout or float(os.environ.get("IRC_NODE_TIMEOUT", NODE_TIMEOUT))
-    env = dict(os.environ, **{ENV: str(node_modules())})
+    # NODE_PATH: irc's Keras.js build (wherever IRC_KERASJS_BUILD puts it) requires keras-js's
+    # dependencies from the same node_modules.
+    env = dict(os.environ, **{ENV: str(node_modules()), "NODE_PATH": str(node_modules())})
     try:
         proc = subprocess.run(["node", str(runner), *map(str, args)], capture_output=True, text=True,
                               env=env, timeout=timeout)

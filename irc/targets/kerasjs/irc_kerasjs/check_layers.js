@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// Layer-level check: irc's Conv2D / Conv2DTranspose / Dense and the ndarray-gemm substitute
+// Layer-level check: irc's Conv2D / Conv2DTranspose / Dense / pooling / Add / Activation and the ndarray-gemm substitute
 // against stock keras-js 1.0.3 on random weights, over paddings, strides, dilations,
 // activations, bias on/off, odd sizes and a strided (transposed) input.
 //
-//   [IRC_KERASJS_KERNEL=js] node check_layers.js
+//   [IRC_KERASJS_KERNEL=js] [IRC_KERASJS_BUILD=DIR] node check_layers.js
+//
+// tests/targets/test_kerasjs_builds.py runs it with each kernel. IRC_KERASJS_BUILD: where the
+// build is (default build/kerasjs-irc), as for irc itself (irc/targets/node/modules.py).
 'use strict';
 
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '../../../..');
+const BUILD = path.resolve(process.env.IRC_KERASJS_BUILD || path.join(ROOT, 'build/kerasjs-irc'));
 const stock = require(path.join(ROOT, 'node_modules/keras-js'));
-const ours = require(path.join(ROOT, 'build/kerasjs-irc/keras-irc.node.js'));
+const ours = require(path.join(BUILD, 'keras-irc.node.js'));
 const TOLERANCE = 1e-5;
 
 let seed = 7;
@@ -128,6 +132,37 @@ for (const axes of [[1, 1], [2, 2]]) {
   if (!compare(`Dot axes ${axes} (ndarray-gemm)`,
     a.call(xs.map((x, j) => new stock.Tensor(x, shape[j]))),
     b.call(xs.map((x, j) => new ours.Tensor(Float32Array.from(x), shape[j]))))) failures++;
+}
+
+// Pooling (max, average) over paddings, pool sizes and strides, plain and strided inputs.
+let q = 0;
+for (const cls of ['MaxPooling2D', 'AveragePooling2D']) {
+  for (const padding of ['valid', 'same']) {
+    for (const [pool_size, strides] of [[[2, 2], [2, 2]], [[3, 3], [2, 2]], [[3, 2], [1, 1]], [[2, 3], [3, 1]], [[1, 1], [2, 2]]]) {
+      const [H, W, C] = [9, 7, 6];
+      const [a, b] = [stock, ours].map((K) => new K.layers[cls]({ pool_size, strides, padding, gpu: false }));
+      const x = rand(H * W * C);
+      const transposed = q++ % 3 === 2;
+      for (let run = 0; run < 2; run++) {
+        if (!compare(`${cls} ${JSON.stringify({ padding, pool_size, strides, transposed })} run ${run}`,
+          a.call(input(stock, x, [H, W, C], transposed)), b.call(input(ours, x, [H, W, C], transposed)))) failures++;
+      }
+    }
+  }
+}
+
+// Add (two and three inputs; one strided: stock's path) and Activation (relu: ours, tanh: stock's).
+for (const [count, transposed] of [[2, false], [3, false], [2, true]]) {
+  const [a, b] = [stock, ours].map((K) => new K.layers.Add({ gpu: false }));
+  const xs = Array.from({ length: count }, () => rand(5 * 5 * 8));
+  if (!compare(`Add ${count} inputs${transposed ? ' (one strided)' : ''}`,
+    a.call(xs.map((x, j) => input(stock, x, [5, 5, 8], transposed && j === 1))),
+    b.call(xs.map((x, j) => input(ours, x, [5, 5, 8], transposed && j === 1))))) failures++;
+}
+for (const activation of ['relu', 'tanh']) {
+  const [a, b] = [stock, ours].map((K) => new K.layers.Activation({ activation, gpu: false }));
+  const x = rand(4 * 6 * 5);
+  if (!compare(`Activation ${activation}`, a.call(input(stock, x, [4, 6, 5])), b.call(input(ours, x, [4, 6, 5])))) failures++;
 }
 
 console.log(`kernel ${ours.ircKernel}: ${failures ? `FAILED ${failures}` : 'all layer comparisons within tolerance'}`);
