@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PEAK = "import resource, sys; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
 COMPILE = f"import sys; from irc.cli import main; code = main(sys.argv[1:]); {PEAK}; sys.exit(code)"
 # What the compile path imports before it touches a model: the floor under any model.
+# The bar the fidelity probe is held to (issue 13): a compile with the probe takes no longer
+# than a Keras user waits for `import keras`.
+IMPORT_KERAS = "import keras; " + PEAK
 IMPORTS = ("import numpy, networkx, onnx, chainer, irc.compile; "
            "from irc.frontend import onnx_mapping_shim; onnx_mapping_shim.install(); import onnx_chainer; " + PEAK)
 
@@ -55,18 +58,27 @@ def main(ch=1024, runs=3):
                    for _ in range(runs)]
         times = sorted(seconds for seconds, _ in results)
         peak_mb = max(peak for _, peak in results)
-        probed = sorted(measure(COMPILE, "compile", str(npz), "-o", str(out), "--force")[0] for _ in range(runs))
+        probed, keras_import = _alternated(lambda: measure(COMPILE, "compile", str(npz), "-o", str(out), "--force")[0],
+                                           lambda: measure(IMPORT_KERAS)[0], runs)
         print(f"irc compile, DCGAN generator ch={ch}: {weight_mb:.1f} MB of float32 weights")
         print(f"  wall time of the whole command, --no-probe ({runs} runs): best {times[0]:.2f} s, "
               f"median {times[runs // 2]:.2f} s   (target <= 3 s)")
         print(f"  with the default fidelity probe (model.bin run once in Keras.js under Node): "
-              f"median {probed[runs // 2]:.2f} s")
+              f"median {probed[runs // 2]:.2f} s; `python -c \"import keras\"` alternated with it: median "
+              f"{keras_import[runs // 2]:.2f} s   (target: the compile with the probe <= the import; "
+              f"{probed[runs // 2] / keras_import[runs // 2]:.2f}x)")
         print(f"  peak RSS: {peak_mb:.0f} MB = {peak_mb / weight_mb:.2f}x the weights   (target <= 3x)")
         print(f"    the interpreter and its imports (numpy, onnx, chainer, irc) alone: {imports_mb:.0f} MB")
         print(f"    above that, due to the model: {peak_mb - imports_mb:.0f} MB = "
               f"{(peak_mb - imports_mb) / weight_mb:.2f}x the weights")
         print(f"  model.bin: {(out / 'model.bin').stat().st_size / 1e6:.1f} MB")
         print(f"  TensorFlow imported on this path: {tensorflow_imported(npz, Path(tmp) / 'out2')}")
+
+
+def _alternated(first, second, runs):
+    """Both measured in alternating order (this machine's speed drifts): -> (sorted, sorted)."""
+    pairs = [(first(), second()) if i % 2 == 0 else tuple(reversed((second(), first()))) for i in range(runs)]
+    return sorted(a for a, _ in pairs), sorted(b for _, b in pairs)
 
 
 if __name__ == "__main__":
