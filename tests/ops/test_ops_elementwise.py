@@ -96,6 +96,18 @@ CASES = {
     "softsign": graph(lambda b: b.node("Softsign", ["x"])),
     "clip-as-relu": graph(lambda b: b.node("Clip", ["x", scalar(b, 0.0)])),
     "clip-unbounded": graph(lambda b: b.node("Clip", ["x"])),
+    "clip-relu6": graph(lambda b: b.node("Clip", ["x", scalar(b, 0.0), scalar(b, 6.0)])),
+    "clip-both": graph(lambda b: b.node("Clip", ["x", scalar(b, -2.5), scalar(b, 3.5)])),
+    "clip-min-only": graph(lambda b: b.node("Clip", ["x", scalar(b, -1.5)])),
+    "clip-max-only": graph(lambda b: b.node("Clip", ["x", "", scalar(b, 2.5)])),
+    "clip-min-above-max": graph(lambda b: b.node("Clip", ["x", scalar(b, 1.0), scalar(b, -1.0)])),
+    "relu6-after-conv": graph(lambda b: b.node("Clip", [conv(b, "x", C), scalar(b, 0.0), scalar(b, 6.0)])),
+    "hard-sigmoid-negative-alpha": graph(lambda b: b.node("HardSigmoid", ["x"], alpha=-0.7, beta=0.1)),
+    "neg": graph(lambda b: b.node("Neg", ["x"])),
+    "abs": graph(lambda b: b.node("Abs", ["x"])),
+    "div-scalar": graph(lambda b: b.node("Div", ["x", scalar(b, 3.0)])),
+    "div-per-channel": graph(lambda b: b.node("Div", ["x", b.weight(C, 1, 1)])),
+    "div-constants": graph(lambda b: b.node("Add", ["x", b.node("Div", [b.weight(C, 1, 1), scalar(b, 7.0)])])),
     # ---- softmax on any axis ----
     "softmax-channels": graph(lambda b: b.node("Softmax", ["x"], axis=1)),
     "softmax-height": graph(lambda b: b.node("Softmax", ["x"], axis=2)),
@@ -126,6 +138,9 @@ OLDER_OPSETS = {           # name: (graph, opset) where the older form differs
     "softmax-default-axis-opset11": (graph(lambda b: b.node("Softmax", ["x"])), 11),
     "softmax-2d-axis0-opset11": (graph(lambda b: b.node("Softmax", ["x"], axis=0), (1, 11)), 11),
     "clip-attrs-opset6": (graph(lambda b: b.node("Clip", ["x"], min=0.0)), 6),
+    "clip-relu6-attrs-opset6": (graph(lambda b: b.node("Clip", ["x"], min=0.0, max=6.0)), 6),
+    "clip-max-attr-opset6": (graph(lambda b: b.node("Clip", ["x"], max=1.5)), 6),
+    "hard-swish-opset14": (graph(lambda b: b.node("HardSwish", ["x"])), 14),
     "sum-max-mean-opset7": (graph(lambda b: b.node("Mean", [b.node("Max", ["x", b.node("Tanh", ["x"])]),
                                                               b.node("Sum", ["x", "x"])])), 7),
     "prelu-opset7": (graph(lambda b: b.node("PRelu", ["x", b.weight(C, 1, 1)])), 7),
@@ -133,7 +148,15 @@ OLDER_OPSETS = {           # name: (graph, opset) where the older form differs
                                                             b.weight(C, 1, 1)])), 7),
 }
 ALL = {**{name: (make, 13) for name, make in CASES.items()}, **OLDER_OPSETS}
-WIDE_INPUT = {"hard-sigmoid", "hard-sigmoid-other-constants", "selu", "selu-other-constants", "softplus"}
+INPUT_RANGES = {
+    **dict.fromkeys(["hard-sigmoid", "hard-sigmoid-other-constants", "hard-sigmoid-negative-alpha", "selu",
+                     "selu-other-constants", "softplus"], (-4.0, 4.0)),
+    **dict.fromkeys(["clip-relu6", "clip-both", "clip-min-only", "clip-max-only", "clip-relu6-attrs-opset6",
+                     "clip-max-attr-opset6", "hard-swish-opset14", "div-scalar", "relu6-after-conv"], (-10.0, 10.0)),
+}
+# Exact decompositions (fills, Maximum/Minimum, relu, x * -1): Keras.js gives ORT's bits.
+BIT_EXACT = ["clip-relu6", "clip-both", "clip-min-only", "clip-max-only", "clip-min-above-max",
+             "clip-relu6-attrs-opset6", "clip-max-attr-opset6", "neg", "abs"]
 
 
 def compile_and_run(tmp_path, name, make, opset):
@@ -141,7 +164,7 @@ def compile_and_run(tmp_path, name, make, opset):
     model = builder.model([output], opset=opset)
     path = tmp_path / f"{name}.onnx"
     onnx.save(model, str(path))
-    x = builder.input(-4.0, 4.0) if name in WIDE_INPUT else builder.input()
+    x = builder.input(*INPUT_RANGES.get(name, ()))
     expected = run_ort(model, {"x": x})[output]
     reference = run_ir(import_onnx(model), {"x": x})[output]
     keras_model, _ = compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
@@ -173,6 +196,12 @@ def test_op_matches_onnxruntime_in_kerasjs(case, compiled):
     assert close(got, expected), "Keras.js differs from ONNX Runtime"
 
 
+@pytest.mark.parametrize("case", BIT_EXACT)
+def test_exact_decompositions_match_bit_for_bit(case, compiled):
+    expected, _, got, _ = compiled(case)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_exported_batchnorm_is_one_exact_batchnorm_layer(compiled):
     expected, _, got, keras_model = compiled("batchnorm-exported-as-mul-add")
     assert [layer.class_name for layer in keras_model.layers[1:]] == ["BatchNormalization"]
@@ -186,6 +215,11 @@ def test_exported_batchnorm_is_one_exact_batchnorm_layer(compiled):
     ("softmax-channels", ["Reshape", "Activation", "Reshape"]),
     ("mul-squeeze-excite", ["Conv2D", "Reshape", "RepeatVector", "Reshape", "Multiply"]),   # sigmoid fused
     ("hard-sigmoid-other-constants", ["BatchNormalization", "Activation"]),
+    ("relu6-after-conv", ["Conv2D", "Reshape", "BatchNormalization", "Minimum"]),  # relu fused, fill of 6
+    ("clip-both", ["Reshape", "BatchNormalization", "Maximum", "Reshape", "BatchNormalization", "Minimum"]),
+    ("abs", ["Reshape", "BatchNormalization", "Maximum"]),
+    ("div-per-channel", ["BatchNormalization"]),
+    ("hard-swish-opset14", ["Reshape", "BatchNormalization", "Activation", "Multiply"]),
 ])
 def test_layers_chosen(case, layers, compiled):
     """The layers model.bin holds (Keras.js's copies in front of in-place layers included)."""
@@ -195,8 +229,12 @@ def test_layers_chosen(case, layers, compiled):
 REFUSED = {   # name: (graph, opset, words the one-line message must hold besides node and op)
     "log-softmax": (graph(lambda b: b.node("LogSoftmax", ["x"])), 13, "LogSoftmax_1 (LogSoftmax)",
                     "no log-softmax"),
-    "clip-relu6": (graph(lambda b: b.node("Clip", ["x", scalar(b, 0.0), scalar(b, 6.0)])), 13, "Clip_1 (Clip)",
-                   "no relu6"),
+    "div-by-computed": (graph(lambda b: b.node("Div", ["x", b.node("Sigmoid", ["x"])])), 13, "Div_2 (Div)",
+                        "only division by a constant"),
+    "div-constant-by-x": (graph(lambda b: b.node("Div", [scalar(b, 1.0), "x"])), 13, "Div_1 (Div)",
+                          "only division by a constant"),
+    "div-by-zero": (graph(lambda b: b.node("Div", ["x", b.const(np.array([1, 0, 1, 1, 1], np.float32)
+                                                             .reshape(C, 1, 1))])), 13, "Div_1 (Div)", "reciprocal"),
     "max-with-constant": (graph(lambda b: b.node("Max", ["x", scalar(b, 0.5)])), 13, "Max_1 (Max)",
                           "constant operand"),
     "min-with-constant": (graph(lambda b: b.node("Min", ["x", scalar(b, 0.0)])), 13, "Min_1 (Min)",

@@ -178,7 +178,8 @@ def conv_1x1(c, out):
 ACTIVATIONS = [("Relu", {}), ("Sigmoid", {}), ("Tanh", {}), ("Softplus", {}), ("Softsign", {}),
                ("Selu", {}), ("LeakyRelu", {"alpha": 0.15}), ("Elu", {"alpha": 0.7}),
                ("HardSigmoid", {"alpha": 0.3, "beta": 0.4}), ("ThresholdedRelu", {"alpha": 0.2}),
-               ("Identity", {}), ("LRN", {"size": 3}), ("LogSoftmax", {})]      # the last two are refused
+               ("Abs", {}), ("Neg", {}), ("Identity", {}),
+               ("LRN", {"size": 3}), ("LogSoftmax", {})]      # the last two are refused
 
 
 def activation(draw, c):
@@ -193,7 +194,8 @@ def softmax(draw, c):
 
 
 def clip(draw, c):
-    low, high = draw(st.sampled_from([(0.0, None), (None, None), (0.0, 6.0), (-0.5, 0.5)]))
+    low, high = draw(st.sampled_from([(0.0, None), (None, None), (0.0, 6.0), (-0.5, 0.5), (None, 0.25),
+                                      (-0.25, None)]))
     inputs = [c.name, "" if low is None else c.b.const(np.array(low, np.float32))]
     if high is not None:
         inputs.append(c.b.const(np.array(high, np.float32)))

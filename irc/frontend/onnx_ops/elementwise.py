@@ -8,13 +8,12 @@ maps). What has no exact Keras.js formulation is refused here, naming node and o
 
 import numpy as np
 
-from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.frontend.onnx_ops.common import attrs_of
 from irc.frontend.onnx_ops.registry import onnx_op
 
 # ONNX Selu's defaults, the float32 values of the constants Keras.js's selu uses in double.
 SELU_ALPHA = 1.67326319217681884765625
 SELU_GAMMA = 1.05070102214813232421875
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @onnx_op("BatchNormalization")
@@ -49,6 +48,15 @@ onnx_op("Softsign")(_unary("softsign"))
 onnx_op("Identity", "Dropout")(_unary("identity"))
 
 
+@onnx_op("HardSwish")
+def hard_swish(ctx, n):
+    """x * hard_sigmoid(x) with alpha 1/6, beta 0.5 (decompose-activations turns those into
+    Keras's hard_sigmoid after an affine map)."""
+    x = n.input[0]
+    gate = emit_to_fresh(ctx, "hard_sigmoid", [x], "gate", {"alpha": 1 / 6, "beta": 0.5})
+    ctx.emit("mul", [x, gate])
+
+
 @onnx_op("PRelu")
 def prelu(ctx, n):
     x = ctx.value(n.input[0])
@@ -79,36 +87,6 @@ def log_softmax(ctx, n):
                     "export the model with Softmax (and take the log outside) instead")
 
 
-@onnx_op("Clip")
-def clip(ctx, n):
-    x = n.input[0]
-    a = attrs_of(n)
-    low, high = a.get("min", -np.inf), a.get("max", np.inf)
-    if ctx.opset >= 11:
-        low = _scalar_input(ctx, n, 1, -np.inf)
-        high = _scalar_input(ctx, n, 2, np.inf)
-    # The float32 range's ends (the opset 6 defaults) clip nothing.
-    low = -np.inf if low <= -FLOAT32_MAX else low
-    high = np.inf if high >= FLOAT32_MAX else high
-    if low == 0 and high == np.inf:
-        ctx.emit("relu", [x])
-    elif low == -np.inf and high == np.inf:
-        ctx.emit("identity", [x])
-    else:
-        raise ctx.error(f"Clip to [{low}, {high}] has no exact Keras.js layer (Keras.js 1.0 has no relu6 "
-                        "or clip activation; only min=0 without max, i.e. relu, is supported)")
-
-
-def _scalar_input(ctx, n, i, default):
-    name = optional_input(n, i)
-    if name is None:
-        return default
-    array = np.asarray(ctx.const_array(name), np.float32)
-    if array.size != 1:
-        raise ctx.error(f"input {name} must be a scalar, got shape {list(array.shape)}")
-    return float(array.reshape(()))
-
-
 # ---- arithmetic ---------------------------------------------------------------------------
 @onnx_op("Add", "Sum")
 def add(ctx, n):
@@ -125,16 +103,41 @@ def sub(ctx, n):
     _arithmetic(ctx, n, "sub")
 
 
+@onnx_op("Div")
+def div(ctx, n):
+    """x / c as x * (1 / c): Keras.js has no division. Not exact: x * float32(1 / c) is within
+    1 ulp of ONNX Runtime's x / c (and equal when c is a power of two)."""
+    dividend, divisor = n.input
+    if not ctx.is_const(divisor):
+        raise ctx.error("division by a tensor computed at run time has no Keras.js layer "
+                        "(only division by a constant, as a multiplication by its reciprocal)")
+    if ctx.is_const(dividend):
+        ctx.add_constant(n.output[0], _divide_constants(ctx.const_array(dividend), ctx.const_array(divisor)))
+        return
+    reciprocal = f"{n.output[0]}.reciprocal"
+    with np.errstate(divide="ignore"):        # 1 / 0 = inf is refused when stored, naming it
+        ctx.add_constant(reciprocal, np.float32(1) / _const_of(ctx, divisor))
+    _arithmetic(ctx, n, "mul", [dividend, reciprocal])
+
+
+def _divide_constants(a, b):
+    """ONNX Div: integers truncate towards zero (shape arithmetic), floats divide in float32."""
+    a, b = np.asarray(a), np.asarray(b)
+    if np.issubdtype(a.dtype, np.integer):
+        return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(a.dtype)
+    return (a.astype(np.float32) / b.astype(np.float32)).astype(np.float32)
+
+
 @onnx_op("Max", "Min", "Mean")
 def max_min_mean(ctx, n):
     _arithmetic(ctx, n, n.op_type.lower())
 
 
-def _arithmetic(ctx, n, op):
-    names = list(n.input)
+def _arithmetic(ctx, n, op, names=None):
+    names = list(names or n.input)
     shapes = [np.shape(ctx.const_array(i)) if ctx.is_const(i) else ctx.value(i).shape for i in names]
     if ctx.opset < 7 and attrs_of(n).get("broadcast", 0):
-        names[1], shapes[1] = _legacy_broadcast(ctx, n, shapes)
+        names[1], shapes[1] = _legacy_broadcast(ctx, n, names[1], shapes)
     try:
         out_shape = tuple(int(d) for d in np.broadcast_shapes(*shapes))
     except ValueError:
@@ -155,17 +158,17 @@ def _arithmetic(ctx, n, op):
         ctx.emit("sub", [_operand_const(ctx, i, x) if ctx.is_const(i) else acts[0] for i in names])
         return
     if len(acts) > 1:
-        acts = [_emit_to_fresh(ctx, op, acts, "merged")]
+        acts = [emit_to_fresh(ctx, op, acts, "merged")]
     result = acts[0]
     for i, const in enumerate(consts):      # one rounding per constant, as ONNX Runtime does
         operands = [result, _operand_const(ctx, const, x)]
         if i < len(consts) - 1:
-            result = _emit_to_fresh(ctx, op, operands, f"partial{i}")
+            result = emit_to_fresh(ctx, op, operands, f"partial{i}")
         else:
             ctx.emit(op, operands)
 
 
-def _legacy_broadcast(ctx, n, shapes):
+def _legacy_broadcast(ctx, n, b_name, shapes):
     """Add/Sub/Mul before opset 7: with broadcast=1, B's shape lines up with A's from `axis`
     (default: B's trailing axes). Re-state B, a constant, with that shape for numpy rules."""
     a, b = shapes
@@ -173,12 +176,12 @@ def _legacy_broadcast(ctx, n, shapes):
     if axis + len(b) > len(a) or any(d not in (1, a[axis + i]) for i, d in enumerate(b)):
         raise ctx.error(f"legacy broadcast of {list(b)} into {list(a)} at axis {axis} does not fit")
     shape = (1,) * axis + tuple(b) + (1,) * (len(a) - axis - len(b))
-    if not ctx.is_const(n.input[1]):
-        if tuple(shape) != tuple(ctx.value(n.input[1]).shape):
+    if not ctx.is_const(b_name):
+        if tuple(shape) != tuple(ctx.value(b_name).shape):
             raise ctx.error("legacy (opset < 7) broadcasting of a computed operand is not supported")
-        return n.input[1], shape
-    name = f"{n.input[1]}.broadcast_axis{axis}"
-    ctx.add_constant(name, _const_of(ctx, n.input[1]).reshape(shape))
+        return b_name, shape
+    name = f"{b_name}.broadcast_axis{axis}"
+    ctx.add_constant(name, _const_of(ctx, b_name).reshape(shape))
     return name, shape
 
 
@@ -188,7 +191,7 @@ def _max_min_mean_with_constant(ctx, n, op, acts, consts, x):
         raise ctx.error(f"{n.op_type} with a constant operand has no exact Keras.js layer "
                         "(only Max(x, 0) = relu is supported)")
     if len(acts) > 1:
-        acts = [_emit_to_fresh(ctx, "max", acts, "merged")]
+        acts = [emit_to_fresh(ctx, "max", acts, "merged")]
     ctx.emit("relu", acts)
 
 
@@ -215,10 +218,10 @@ def _const_of(ctx, name):
 
 
 def _operand_const(ctx, name, x):
-    return _operand_array(ctx, name, _const_of(ctx, name), x)
+    return operand_array(ctx, name, _const_of(ctx, name), x)
 
 
-def _operand_array(ctx, name, array, x):
+def operand_array(ctx, name, array, x):
     """Constant `array` as an IR value of x's rank and layout (broadcasting like ONNX)."""
     if array.ndim > len(x.shape):
         raise ctx.error(f"constant {name} {list(array.shape)} has a higher rank than the input {list(x.shape)}")
@@ -233,14 +236,14 @@ def _broadcast_activation(ctx, name, out_shape):
     shape = ctx.value(name).shape
     if len(shape) < len(out_shape):
         target = [1] * (len(out_shape) - len(shape)) + list(shape)
-        name = _emit_to_fresh(ctx, "reshape", [name], "rank",
-                              {"shape": target, "layout": SOURCE_ACTIVATION[len(target)]})
+        name = emit_to_fresh(ctx, "reshape", [name], "rank",
+                             {"shape": target, "layout": SOURCE_ACTIVATION[len(target)]})
     if tuple(ctx.value(name).shape) != out_shape:
-        name = _emit_to_fresh(ctx, "expand", [name], "expanded", {"shape": list(out_shape)})
+        name = emit_to_fresh(ctx, "expand", [name], "expanded", {"shape": list(out_shape)})
     return name
 
 
-def _emit_to_fresh(ctx, op, inputs, suffix, attrs=None):
+def emit_to_fresh(ctx, op, inputs, suffix, attrs=None):
     out = ctx.graph.fresh_name(f"{ctx.onnx_node.output[0]}.{suffix}")
     ctx.emit(op, inputs, attrs, outputs=[out])
     return out
