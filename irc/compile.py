@@ -46,6 +46,9 @@ def compile_model(model_path, out_dir, options=None):
     with _staging(out_dir, options.force) as staging:
         files = {t.name: _emit(t, model, staging, quantization, options.runtime) for t in targets}
         fidelity = [probe.measure(model, t, staging, reference, options.runtime) for t in targets] if reference else []
+        if not quantization.mode:         # quantized compiles have their own expected error
+            for result in fidelity:
+                probe.refuse_over_tolerance(result, built.source.path)
         page = write_page(staging, [t.name for t in targets], options.runtime)
         write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes), page),
                        staging / MANIFEST)

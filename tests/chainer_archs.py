@@ -61,3 +61,35 @@ class VGG16(chainer.Chain):
 
     def forward(self, x):
         return self.base(x, layers=["fc8"])["fc8"]
+
+
+class InstanceNormNet(chainer.Chain):
+    """CycleGAN's instance norm: F.batch_normalization with the link's gamma and beta, which
+    normalises by the batch's own statistics (training-mode batch norm) at inference too."""
+
+    def __init__(self, ch=4):
+        super().__init__()
+        with self.init_scope():
+            self.conv1 = L.Convolution2D(3, ch, 3, pad=1)
+            self.norm = L.BatchNormalization(ch)
+            self.conv2 = L.Convolution2D(ch, 3, 3, pad=1)
+
+    def forward(self, x):
+        h = self.conv1(x)
+        h = F.batch_normalization(h, self.norm.gamma, self.norm.beta)
+        return self.conv2(F.relu(h))
+
+
+class MeanFromNumpy(chainer.Chain):
+    """Centres its features with a mean taken in numpy (h.array.mean()): the trace records
+    the traced input's mean as a constant, and nothing in the exported graph says so."""
+
+    def __init__(self, ch=4):
+        super().__init__()
+        with self.init_scope():
+            self.conv1 = L.Convolution2D(3, ch, 3, pad=1)
+            self.conv2 = L.Convolution2D(ch, 3, 3, pad=1)
+
+    def forward(self, x):
+        h = self.conv1(x)
+        return self.conv2(h - h.array.mean())

@@ -31,8 +31,8 @@ def write_report(path, model, source, pass_log, fidelity, quantization):
 def _fidelity_lines(fidelity):
     if not fidelity:
         return ["Not measured (--no-probe)."]
-    lines = [f"The emitted files, run in their runtime on a probe input (uniform -1..1, seed 0), "
-             f"against {fidelity[0].reference} on the same input:", "",
+    lines = [f"The emitted files, run in their runtime on a probe input (uniform -1..1, seed 1; the model "
+             f"was traced on seed 0), against {fidelity[0].reference} on the same input:", "",
              "| output | target | max abs error | relative to max abs output | PSNR |", "|---|---|---|---|---|"]
     for result in fidelity:
         if result.skipped:

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from irc.errors import IrcError
+from irc.frontend.batch_statistics import refusing_chainer_batch_statistics
+from irc.frontend.probe_inputs import PROBE_SEED, TRACE_SEED, seeded_input
 from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
 from irc.user_code import load_class, short
@@ -236,20 +238,24 @@ def default_input_shape(model, npz_path):
 def export_onnx(model, input_shape, source):
     """Run the model once in inference mode and record it as ONNX.
 
-    -> (ModelProto without weight data, {ONNX name: weight array}, Probe: that run's
-    input and Chainer's output, the reference the compile report measures against).
+    -> (ModelProto without weight data, {ONNX name: weight array}, Probe: Chainer's output
+    on another input, the reference the compile report measures against).
     """
     import_chainer()
     import chainer
     import onnx
     import onnx_chainer
-    x = np.random.RandomState(0).uniform(-1, 1, input_shape).astype(np.float32)
+    x, x_probe = seeded_input(input_shape, TRACE_SEED), seeded_input(input_shape, PROBE_SEED)
     try:
         with chainer.using_config("train", False), warnings.catch_warnings(), \
-                contextlib.redirect_stdout(io.StringIO()), _weights_by_reference() as weights:
+                contextlib.redirect_stdout(io.StringIO()), _weights_by_reference() as weights, \
+                refusing_chainer_batch_statistics(model, source):
             warnings.simplefilter("ignore")
             proto, inputs, outputs = onnx_chainer.export(model, x, graph_name=Path(source).stem,
                                                          export_params=False, return_named_inout=True)
+            probe_outputs = _run(model, x_probe)
+    except IrcError:
+        raise
     except Exception as exc:    # user code runs in the forward pass
         raise IrcError(f"{source}: running {type(model).__name__} on input {list(input_shape)} "
                        f"failed: {type(exc).__name__}: {short(exc)}") from None
@@ -257,9 +263,24 @@ def export_onnx(model, input_shape, source):
     # onnxruntime-web) refuse; the lowest IR version that carries the opset is exact.
     proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
     names = readable_names(proto, weights, model)
-    probe = Probe({names.get(k, k): np.asarray(v.array) for k, v in inputs.items()},
-                  {names.get(k, k): np.asarray(v.array) for k, v in outputs.items()})
+    (input_name,) = inputs
+    probe = Probe({names.get(input_name, input_name): x_probe},
+                  {names.get(k, k): y for k, y in zip(outputs, probe_outputs)})
     return proto, {names.get(k, k): v for k, v in weights.items()}, probe
+
+
+def _run(model, x):
+    """The model's outputs on x as arrays, flattened as onnx_chainer flattens them (a variable
+    returned twice is one graph output)."""
+    import chainer
+    with chainer.no_backprop_mode():
+        result = model(chainer.Variable(x))
+    if isinstance(result, dict):
+        result = list(result.values())
+    elif not isinstance(result, (list, tuple)):
+        result = [result]
+    unique_outputs = {id(v): v for v in result}
+    return [np.asarray(v.array) for v in unique_outputs.values()]
 
 
 def readable_names(proto, weights, model):

@@ -29,7 +29,9 @@ import numpy as np
 
 from irc import user_code
 from irc.errors import IrcError
+from irc.frontend.batch_statistics import refuse_torch_batch_statistics
 from irc.frontend.chainer_frontend import Probe
+from irc.frontend.probe_inputs import PROBE_SEED, TRACE_SEED, seeded_input
 from irc.frontend.tensor_names import rename_tensors, unique
 from irc.frontend.weight_checks import note_casts, refuse_non_float, refuse_nonfinite
 from irc.user_code import short
@@ -177,18 +179,19 @@ def load_torchscript(path):
 
 # ---- export ------------------------------------------------------------------------------
 def export_onnx(model, input_shape, exporter, source):
-    """Run the model once on a seeded input and export it to ONNX with `exporter`.
+    """Export the model to ONNX with `exporter`, traced on one seeded input.
 
-    -> (ModelProto with its weights, Probe: that input and torch's output for it).
+    -> (ModelProto with its weights, Probe: another seeded input and torch's output for it).
     """
     torch = import_torch()
     if exporter not in EXPORTERS:
         raise IrcError(f"--exporter {exporter}: expected one of {', '.join(EXPORTERS)}")
     name = type(model).__name__ if not hasattr(model, "original_name") else model.original_name
-    x = np.random.RandomState(0).uniform(-1, 1, input_shape).astype(np.float32)
+    refuse_torch_batch_statistics(model, source)
+    x, x_probe = seeded_input(input_shape, TRACE_SEED), seeded_input(input_shape, PROBE_SEED)
     try:
         with torch.no_grad():
-            result = model(torch.from_numpy(x.copy()))      # a copy: forward may work in place
+            result = model(torch.from_numpy(x_probe.copy()))      # a copy: forward may work in place
     except Exception as exc:    # user code runs in the forward pass
         raise IrcError(f"{source}: running {name} on input {list(input_shape)} failed: "
                        f"{type(exc).__name__}: {short(exc)}") from None
@@ -208,7 +211,7 @@ def export_onnx(model, input_shape, exporter, source):
         raise IrcError(f"{source}: torch.onnx.export of {name} with the {exporter} exporter failed: "
                        f"{_root_cause(exc)} (try --exporter {other})") from None
     for text in tracer_warnings:
-        print(f"irc: warning: {source}: the torchscript exporter recorded {name} on the probe input only, "
+        print(f"irc: warning: {source}: the torchscript exporter recorded {name} on the traced input only, "
               f"and says: {text}", file=sys.stderr)
     if len(proto.graph.output) != len(outputs):
         raise IrcError(f"{source}: the {exporter} export of {name} has {len(proto.graph.output)} outputs, "
@@ -219,7 +222,7 @@ def export_onnx(model, input_shape, exporter, source):
     # IR <= 13, and the lowest IR version that carries the opset is exact.
     proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
     readable_names(proto, input_name)
-    probe = Probe({proto.graph.input[0].name: x},
+    probe = Probe({proto.graph.input[0].name: x_probe},
                   {vi.name: y for vi, y in zip(proto.graph.output, outputs)})
     return proto, probe
 

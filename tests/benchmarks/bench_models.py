@@ -55,7 +55,7 @@ def write_source(name, out):
     # 1.30 reads IR <= 13 (onnx 1.23 would write 14).
     assert proto.ir_version <= 13, proto.ir_version
     onnx.save(proto, str(out / "source.onnx"))
-    (x,) = source.probe.inputs.values()        # the input Chainer ran: uniform(-1, 1), seed 0
+    (x,) = source.probe.inputs.values()        # the probe input Chainer ran: uniform(-1, 1), seed 1
     np.save(out / "input.npy", x)
 
 

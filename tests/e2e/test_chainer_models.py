@@ -72,3 +72,36 @@ def test_chainer_model_in_kerasjs_matches_chainer(name, tmp_path):
     error = np.abs(got - expected).max()
     print(f"{name}: max abs error {error:.2e}, output range {np.ptp(expected):.3g}")
     assert error <= 1e-4 and error <= 1e-5 * np.ptp(expected), (error, np.ptp(expected))
+
+
+def compile_small(name, tmp_path, *flags):
+    """Save the tests/chainer_archs.py model NAME with its initial weights and compile it."""
+    import chainer
+
+    from irc.frontend.chainer_frontend import import_chainer, load_arch_class
+    import_chainer()
+    np.random.seed(0)
+    chainer.serializers.save_npz(str(tmp_path / "model.npz"), load_arch_class(f"{ARCHS}:{name}")())
+    return main(["compile", str(tmp_path / "model.npz"), "--arch", f"{ARCHS}:{name}",
+                 "--input-shape", "1,3,16,16", "-o", str(tmp_path / "out"), *flags])
+
+
+def test_instance_norm_from_batch_statistics_is_refused_naming_the_link(tmp_path, capsys):
+    assert compile_small("InstanceNormNet", tmp_path) == 2
+    error = capsys.readouterr().err
+    assert "link /norm computes batch statistics (F.batch_normalization" in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_constant_taken_from_the_traced_input_fails_the_probe(tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "kept").write_text("")
+    assert compile_small("MeanFromNumpy", tmp_path, "--force") == 2
+    error = capsys.readouterr().err
+    assert "probe: output conv2 of the kerasjs files is off by" in error
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["kept"]          # OUT untouched
+
+
+def test_probe_failure_does_not_stop_a_no_probe_compile(tmp_path):
+    assert compile_small("MeanFromNumpy", tmp_path, "--no-probe") == 0

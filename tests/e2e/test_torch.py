@@ -285,3 +285,25 @@ def test_missing_torch_says_how_to_install_it():
                         "'--input-shape', '1,16,8,8', '-o', '/nonexistent/out']))")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "pip install torch==2.13.0" in result.stderr
+
+
+def test_traced_branch_fails_the_probe(capsys, tmp_path):
+    """Traced with mean(x) > 0, probed with mean(x) < 0: the files compute relu, torch tanh."""
+    (tmp_path / "branchy.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n"
+        "    def forward(self, x):\n        return x.relu() if x.mean() > 0 else x.tanh()\n")
+    assert main(["compile", f"{tmp_path}/branchy.py:Net", "--input-shape", "1,3,8,8",
+                 "-o", str(tmp_path / "out")]) == 2
+    warning, error = capsys.readouterr().err.strip().splitlines()     # the tracer's warning, then the error
+    assert "probe: output" in error and "on an input other than the traced one" in error
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("norm", ["nn.BatchNorm2d(3, track_running_stats=False)", "nn.InstanceNorm2d(3)"])
+def test_norm_from_batch_statistics_is_refused_naming_the_module(norm, capsys, tmp_path):
+    (tmp_path / "norm.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n"
+        f"    def __init__(self):\n        super().__init__()\n        self.norm = {norm}\n"
+        "    def forward(self, x):\n        return self.norm(x)\n")
+    err = compile_error(capsys, tmp_path, f"{tmp_path}/norm.py:Net", "--input-shape", "1,3,8,8")
+    assert "norm.py:Net: module norm computes batch statistics" in err
