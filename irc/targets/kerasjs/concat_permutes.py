@@ -9,8 +9,6 @@ and the model's outputs are unchanged.
 
 import dataclasses
 
-from irc.lower.keras_graph import KerasLayer
-
 
 def permute_concatenations(work):
     """Rewrite work.layers (`work`: irc/targets/kerasjs/legalize.py's Legalization)."""
@@ -29,20 +27,14 @@ def _per_sample_axis(concat):
 def _wrap(work, concat, axis):
     dims = [1, 2, 3]
     dims[axis], dims[2] = 3, axis + 1                # swap the axis with the last one (an involution)
-    swapped = [_add(work, concat, f"{concat.name}_in", "Permute", {"dims": dims}, [name],
-                    _permuted(work.layer(name).shape, dims)).name for name in concat.inbound]
-    joined = _add(work, concat, f"{concat.name}_last", "Concatenate", {"axis": 3}, swapped,
-                  _permuted(concat.shape, dims))
+    swapped = [work.add_before(concat, f"{concat.name}_in", "Permute", {"dims": dims}, [name],
+                               _permuted(work.layer(name).shape, dims), concat.source).name
+               for name in concat.inbound]
+    joined = work.add_before(concat, f"{concat.name}_last", "Concatenate", {"axis": 3}, swapped,
+                             _permuted(concat.shape, dims), concat.source)
     back = dataclasses.replace(concat, class_name="Permute", config={"dims": dims}, inbound=[joined.name])
     work.layers[work.layers.index(concat)] = back
 
 
 def _permuted(shape, dims):
     return tuple(shape[d - 1] for d in dims)
-
-
-def _add(work, concat, label, class_name, config, inbound, shape):
-    """A new layer, placed right before `concat` (the layer order stays topological)."""
-    layer = KerasLayer(work.name(label), class_name, config, inbound, [], concat.source, shape=shape)
-    work.insert_before(concat, layer)
-    return layer

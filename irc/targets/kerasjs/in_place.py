@@ -10,7 +10,6 @@ data into it (`replaceTensorData`), so the in-place layer then owns its buffer.
 irc/targets/kerasjs/checks.py (check_in_place_layers) verifies the result independently.
 """
 
-from irc.lower.keras_graph import KerasLayer
 
 IN_PLACE = {"BatchNormalization", "LeakyReLU", "ELU", "PReLU", "ThresholdedReLU"}
 
@@ -46,8 +45,6 @@ def _returns_its_input(layer):
 
 def _insert_copy(work, layer):
     # An in-place layer's output has its input's shape.
-    copy = KerasLayer(work.name(f"{layer.name}_copy"), "Reshape", {"target_shape": list(layer.shape)},
-                      list(layer.inbound), [], f"copy of the input of in-place layer {layer.name}",
-                      shape=layer.shape)
-    work.insert_before(layer, copy)
+    copy = work.add_before(layer, f"{layer.name}_copy", "Reshape", {"target_shape": list(layer.shape)},
+                           layer.inbound, layer.shape, f"copy of the input of in-place layer {layer.name}")
     layer.inbound = [copy.name]

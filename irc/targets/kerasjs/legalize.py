@@ -12,6 +12,7 @@ model's names, so names stay unique and none ends another (Keras.js's weight loo
 
 import dataclasses
 
+from irc.lower.keras_graph import KerasLayer
 from irc.lower.naming import LayerNamer
 from irc.targets.kerasjs.concat_permutes import permute_concatenations
 from irc.targets.kerasjs.in_place import copy_inputs_of_in_place_layers
@@ -29,8 +30,12 @@ class Legalization:
     def layer(self, name):
         return next(layer for layer in self.layers if layer.name == name)
 
-    def insert_before(self, before, layer):
+    def add_before(self, before, label, class_name, config, inbound, shape, source, weights=()):
+        """A new layer named after `label`, placed right before `before` (the order stays
+        topological) -> the layer."""
+        layer = KerasLayer(self.name(label), class_name, config, list(inbound), list(weights), source, shape=shape)
         self.layers.insert(self.layers.index(before), layer)
+        return layer
 
 
 def legalize(model):

@@ -15,7 +15,6 @@ the groups are concatenated along the rows before the original Reshape. Every un
 same dot product as before, so the result is exact.
 """
 
-from irc.lower.keras_graph import KerasLayer
 
 # The smallest MAX_TEXTURE_SIZE WebGL2 allows (OpenGL ES 3.0): a split to it fits every browser.
 MAX_UNITS = 2048
@@ -65,9 +64,9 @@ def _split(work, chain, reshape):
         heads = [[_add_part(work, layer, start * width, stop * width, inbound, reshape).name]
                  for (start, stop), inbound in zip(spans, heads)]
     groups = [_add(work, reshape, f"{reshape.name}_rows", "Reshape", {"target_shape": [stop - start, width]},
-                   inbound, shape=(stop - start, width)).name for (start, stop), inbound in zip(spans, heads)]
+                   inbound, (stop - start, width)).name for (start, stop), inbound in zip(spans, heads)]
     # Concatenate's axis counts the batch axis: 1 is the rows of each (rows, C) group.
-    joined = _add(work, reshape, f"{reshape.name}_join", "Concatenate", {"axis": 1}, groups, shape=(rows, width))
+    joined = _add(work, reshape, f"{reshape.name}_join", "Concatenate", {"axis": 1}, groups, (rows, width))
     reshape.inbound = [joined.name]
     for layer in chain:
         work.layers.remove(layer)
@@ -77,13 +76,11 @@ def _add_part(work, layer, start, stop, inbound, before):
     """`layer` on units start:stop (its weights sliced along their unit axis, the last)."""
     config = dict(layer.config, units=stop - start) if layer.class_name == "Dense" else dict(layer.config)
     weights = [(name, w[..., start:stop].copy()) for name, w in layer.weights]
-    return _add(work, before, f"{layer.name}_units{start}", layer.class_name, config, inbound, weights,
-                layer.source, shape=(stop - start,))
+    return _add(work, before, f"{layer.name}_units{start}", layer.class_name, config, inbound, (stop - start,),
+                layer.source, weights)
 
 
-def _add(work, before, label, class_name, config, inbound, weights=(), source=None, shape=None):
-    """A new layer, placed right before `before` (the layer order stays topological)."""
-    layer = KerasLayer(work.name(label), class_name, config, list(inbound), list(weights),
-                       f"{source or before.source} (split for WebGL's texture size)", shape=shape)
-    work.insert_before(before, layer)
-    return layer
+def _add(work, before, label, class_name, config, inbound, shape, source=None, weights=()):
+    """A layer of the split, placed right before `before`."""
+    return work.add_before(before, label, class_name, config, inbound, shape,
+                           f"{source or before.source} (split for WebGL's texture size)", weights)
