@@ -73,7 +73,7 @@ def _emit(target, model, staging, quantization, runtime):
     entry = {"files": files, "runtime": target.runtime, "quantization": quantization.mode or "float32",
              "bytes": sum((staging / f).stat().st_size for f in files)}
     if target.runtimes:
-        entry["build"] = runtime or target.runtimes[0]      # the build that probed (and the page runs)
+        entry["build"] = target.build(runtime)      # the build that probed (and the page runs)
     return entry
 
 

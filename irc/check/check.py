@@ -221,11 +221,10 @@ def _kerasjs_layer_outputs(model, feeds, out_dir, runtime):
     import tempfile
 
     from irc.targets import get_target
-    from irc.targets.kerasjs import MODEL_BIN, RUNTIMES
+    from irc.targets.kerasjs import MODEL_BIN
     from irc.targets.kerasjs.runtime import run_model_bin
     from irc.targets.quantize import Quantization
     x = {name: array[0] for name, array in _runtime_feeds(model, feeds).items()}
-    runtime = runtime or RUNTIMES[0]
     if out_dir is not None:
         if not (out_dir / MODEL_BIN).is_file():
             return f"{out_dir} has no {MODEL_BIN}: it was not compiled for --target kerasjs"

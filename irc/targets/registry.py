@@ -22,11 +22,15 @@ class Target:
     runtimes: tuple = ()   # the builds --runtime picks from to run the files, the default first;
                            # run then takes the choice as a third argument
 
+    def build(self, runtime=None):
+        """The build --runtime `runtime` (None: the default) picks, or None: the target has no choice."""
+        return (runtime or self.runtimes[0]) if self.runtimes else None
+
     def execute(self, out_dir, feeds_list, runtime=None):
         """run, in --runtime's build (None: the default) when the target has a choice."""
         if not self.runtimes:
             return self.run(out_dir, feeds_list)
-        return self.run(out_dir, feeds_list, runtime or self.runtimes[0])
+        return self.run(out_dir, feeds_list, self.build(runtime))
 
 
 TARGETS = {}

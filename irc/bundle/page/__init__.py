@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 from irc.errors import IrcError
-from irc.targets.kerasjs import RUNTIMES
 from irc.targets.kerasjs.runtime import browser_bundle
 
 PAGE_DIR = Path(__file__).resolve().parent
@@ -24,7 +23,7 @@ def write_page(out_dir, target_names, runtime=None):
     page entry {files (relative), bundle}. None without a kerasjs target: the page has no other runtime."""
     if PAGE_TARGET not in target_names:
         return None
-    bundle = browser_bundle(runtime or RUNTIMES[0])
+    bundle = browser_bundle(runtime)
     if not bundle.is_file():
         raise IrcError(f"{bundle}: missing, the demo page needs it; run `make setup` (npm ci)")
     for name in PAGE_FILES:

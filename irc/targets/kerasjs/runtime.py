@@ -18,19 +18,26 @@ from irc.targets.node.modules import kerasjs_build_file, package_dir
 RUNNER = Path(__file__).resolve().parent / "run_kerasjs.js"
 
 
-def node_module(runtime):
-    """What Node requires to get Keras.js `runtime`."""
-    return kerasjs_build_file("keras-irc.node.js") if runtime == "irc" else package_dir("keras-js")
+def node_module(runtime=None):
+    """What Node requires to get Keras.js `runtime` (one of RUNTIMES; None: the default)."""
+    return kerasjs_build_file("keras-irc.node.js") if _irc(runtime) else package_dir("keras-js")
 
 
-def browser_bundle(runtime):
+def browser_bundle(runtime=None):
     """The browser bundle (global KerasJS) of Keras.js `runtime`; the page copies it beside itself."""
-    return kerasjs_build_file("keras-irc.min.js") if runtime == "irc" else package_dir("keras-js", "dist", "keras.min.js")
+    return kerasjs_build_file("keras-irc.min.js") if _irc(runtime) else package_dir("keras-js", "dist", "keras.min.js")
 
 
-def run_model_bin(model_bin_path, inputs, all_layers=False, runtime=RUNTIMES[0]):
+def _irc(runtime):
+    """Whether `runtime` (None: the default, RUNTIMES[0]) is irc's build rather than stock keras-js."""
+    if runtime not in (None, *RUNTIMES):
+        raise IrcError(f"--runtime {runtime}: expected one of {', '.join(RUNTIMES)}")
+    return (runtime or RUNTIMES[0]) == "irc"
+
+
+def run_model_bin(model_bin_path, inputs, all_layers=False, runtime=None):
     """Run model.bin once on `inputs` ({input layer name: array in runtime layout, with
-    or without the batch dimension of 1}) in Keras.js `runtime` (one of RUNTIMES).
+    or without the batch dimension of 1}) in Keras.js `runtime` (one of RUNTIMES; None: the default).
 
     Returns {"outputs": {layer: array}, "layers": {layer: array} (only with all_layers),
     "timing_ms": float}; arrays have Keras.js's shapes, i.e. no batch dimension.
@@ -38,7 +45,7 @@ def run_model_bin(model_bin_path, inputs, all_layers=False, runtime=RUNTIMES[0])
     return run_model_bin_many(model_bin_path, [inputs], all_layers, runtime)[0]
 
 
-def run_model_bin_many(model_bin_path, inputs_list, all_layers=False, runtime=RUNTIMES[0]):
+def run_model_bin_many(model_bin_path, inputs_list, all_layers=False, runtime=None):
     """run_model_bin for each of `inputs_list`, in one Node process that loads the model
     once (Node and Keras.js start-up cost more than running a small model). -> [result]."""
     return run_in_node(RUNNER, node_module(runtime), [Path(model_bin_path)], inputs_list, all_layers)
