@@ -44,3 +44,16 @@ class KerasModel:
 
     def weight_bytes(self):
         return sum(int(np.asarray(w).nbytes) for layer in self.layers for _, w in layer.weights)
+
+
+def pair(value):
+    """A Keras 2D config value (kernel_size, strides, ...) given as one number or two, as two."""
+    return list(value) if isinstance(value, (list, tuple)) else [value, value]
+
+
+def json_default(value):
+    """json.dumps' default for layer configs: configs computed with numpy (e.g. np.prod of a
+    shape) carry numpy scalars/arrays."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"config value {value!r} is not JSON-serializable")

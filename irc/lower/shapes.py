@@ -11,6 +11,7 @@ import numpy as np
 
 from irc.errors import IrcError
 from irc.keras_semantics.padding import same_output
+from irc.lower.keras_graph import pair
 
 
 def set_shapes(model):
@@ -32,10 +33,6 @@ def set_shapes(model):
     return model
 
 
-def _pair(value):
-    return list(value) if isinstance(value, (list, tuple)) else [value, value]
-
-
 def _spatial(config):
     """(H, W axes, channel axis) of a 2D layer's per-sample input, by its data_format."""
     return ((1, 2), 0) if config.get("data_format") == "channels_first" else ((0, 1), 2)
@@ -48,8 +45,8 @@ def _window(n, k, s, padding, dilation=1):
 
 def _conv(config, x):
     (h, w), c = _spatial(config)
-    kernel, strides = _pair(config["kernel_size"]), _pair(config.get("strides", 1))
-    dilation, padding = _pair(config.get("dilation_rate", 1)), config.get("padding", "valid")
+    kernel, strides = pair(config["kernel_size"]), pair(config.get("strides", 1))
+    dilation, padding = pair(config.get("dilation_rate", 1)), config.get("padding", "valid")
     out = list(x)
     for axis, k, s, d in zip((h, w), kernel, strides, dilation):
         out[axis] = _window(x[axis], k, s, padding, d)
@@ -60,7 +57,7 @@ def _conv(config, x):
 def _deconv(config, x):
     (h, w), c = _spatial(config)
     out = list(x)
-    for axis, k, s in zip((h, w), _pair(config["kernel_size"]), _pair(config.get("strides", 1))):
+    for axis, k, s in zip((h, w), pair(config["kernel_size"]), pair(config.get("strides", 1))):
         out[axis] = x[axis] * s + (max(k - s, 0) if config.get("padding", "valid") == "valid" else 0)
     out[c] = config["filters"]
     return out
@@ -68,8 +65,8 @@ def _deconv(config, x):
 
 def _pool(config, x):
     (h, w), _ = _spatial(config)
-    pool = _pair(config.get("pool_size", 2))
-    strides = _pair(config.get("strides") or pool)
+    pool = pair(config.get("pool_size", 2))
+    strides = pair(config.get("strides") or pool)
     out = list(x)
     for axis, k, s in zip((h, w), pool, strides):
         out[axis] = _window(x[axis], k, s, config.get("padding", "valid"))
@@ -79,7 +76,7 @@ def _pool(config, x):
 def _edges(config, x, key, sign):
     (h, w), _ = _spatial(config)
     amounts = config[key]
-    amounts = [_pair(a) for a in amounts] if isinstance(amounts, (list, tuple)) else [_pair(amounts)] * 2
+    amounts = [pair(a) for a in amounts] if isinstance(amounts, (list, tuple)) else [pair(amounts)] * 2
     out = list(x)
     out[h] += sign * sum(amounts[0])
     out[w] += sign * sum(amounts[1])
@@ -104,7 +101,7 @@ def _concatenate(config, *xs):
 
 def _upsample(config, x):
     (h, w), _ = _spatial(config)
-    sh, sw = _pair(config.get("size", 2))
+    sh, sw = pair(config.get("size", 2))
     out = list(x)
     out[h] *= sh
     out[w] *= sw

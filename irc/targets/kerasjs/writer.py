@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 
+from irc.lower.keras_graph import json_default
 from irc.targets.kerasjs import protobuf as pb
 from irc.targets.kerasjs.checks import check_for_kerasjs, weight_name, weights_in_file_order
 from irc.targets.quantize import uint8_affine, uint8_decoded
@@ -58,7 +59,7 @@ def _layer_config(layer):
 
 def _body(model, quantization):
     """Every field after the id, as chunks; float32 weight data chunks are views, not copies."""
-    config_json = json.dumps(model_config(model), sort_keys=True, default=_json_scalar)
+    config_json = json.dumps(model_config(model), sort_keys=True, default=json_default)
     chunks = (pb.string_field(2, model.name) + pb.string_field(3, KERAS_VERSION)
               + pb.string_field(4, BACKEND) + pb.string_field(5, config_json))
     for layer, param, array in weights_in_file_order(model):
@@ -92,9 +93,3 @@ def _content_id(chunks):
         digest.update(chunk)
     return digest.hexdigest()[:32]
 
-
-def _json_scalar(value):
-    # Configs computed with numpy (e.g. np.prod of a shape) carry numpy scalars/arrays.
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"config value {value!r} is not JSON-serializable")

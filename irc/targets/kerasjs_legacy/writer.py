@@ -38,8 +38,9 @@ import numpy as np
 
 from irc.errors import IrcError
 from irc.keras_semantics.pooling import keras_windows
+from irc.lower.keras_graph import json_default, pair
 from irc.targets.kerasjs.checks import check_outputs, weights_in_file_order
-from irc.targets.kerasjs.writer import _json_scalar, model_config
+from irc.targets.kerasjs.writer import model_config
 
 ARCH, WEIGHTS, METADATA = "model_arch.json", "model_weights.buf", "model_metadata.json"
 FILES = [ARCH, WEIGHTS, METADATA]
@@ -65,7 +66,7 @@ def write_legacy_files(model, out_dir):
                              "offset": offset, "length": int(data.size), "shape": list(data.shape),
                              "type": "float32"})
             offset += data.nbytes
-    (out_dir / ARCH).write_text(json.dumps(arch, sort_keys=True, default=_json_scalar))
+    (out_dir / ARCH).write_text(json.dumps(arch, sort_keys=True, default=json_default))
     (out_dir / METADATA).write_text(json.dumps(metadata, sort_keys=True))
     return list(FILES)
 
@@ -97,10 +98,6 @@ def _refuse(layer, why):
 def _require(layer, condition, why):
     if not condition:
         raise _refuse(layer, why)
-
-
-def _pair(value):
-    return list(value) if isinstance(value, (list, tuple)) else [value, value]
 
 
 def _in_memory_order(shape, perm):
@@ -159,8 +156,8 @@ def _conv2d(layer, inputs):
     h, w, _ = _one_input(layer, inputs, rank=3)
     config = layer.config
     _require_channels_last_kernel(layer)
-    sh, sw = _pair(config.get("strides", 1))
-    dh, dw = _pair(config.get("dilation_rate", 1))
+    sh, sw = pair(config.get("strides", 1))
+    dh, dw = pair(config.get("dilation_rate", 1))
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
     _require(layer, (dh, dw) == (1, 1) or (sh, sw) == (1, 1), "dilation_rate with strides")
@@ -172,7 +169,7 @@ def _conv2d_transpose(layer, inputs):
     h, w, _ = _one_input(layer, inputs, rank=3)
     config = layer.config
     _require_channels_last_kernel(layer)
-    _require(layer, _pair(config.get("dilation_rate", 1)) == [1, 1], "Keras.js 0.3.0 ignores dilation_rate")
+    _require(layer, pair(config.get("dilation_rate", 1)) == [1, 1], "Keras.js 0.3.0 ignores dilation_rate")
     _require(layer, config.get("output_padding") is None, "Keras.js 0.3.0 has no output_padding")
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
@@ -225,8 +222,8 @@ def _repeat_vector(layer, inputs):
 def _pooling(layer, inputs):
     h, w, c = _hwc(layer, _one_input(layer, inputs, rank=3))
     config = layer.config
-    (kh, kw) = _pair(config.get("pool_size", 2))
-    (sh, sw) = _pair(config.get("strides") or (kh, kw))
+    (kh, kw) = pair(config.get("pool_size", 2))
+    (sh, sw) = pair(config.get("strides") or (kh, kw))
     padding = config.get("padding", "valid")
     _require(layer, padding in ("valid", "same"), f"padding '{padding}'")
     if padding == "same" and layer.class_name == "AveragePooling2D":
@@ -295,7 +292,7 @@ def _legacy_params(layer, inputs):
     if layer.class_name == "Dense":
         params = {"kernel": (inputs[0][0], config["units"]), "bias": (config["units"],)}
     elif layer.class_name in ("Conv2D", "Conv2DTranspose"):
-        kernel, filters, channels = _pair(config["kernel_size"]), config["filters"], inputs[0][2]
+        kernel, filters, channels = pair(config["kernel_size"]), config["filters"], inputs[0][2]
         order = (filters, channels) if layer.class_name == "Conv2DTranspose" else (channels, filters)
         params = {"kernel": (*kernel, *order), "bias": (filters,)}
     elif layer.class_name == "BatchNormalization":

@@ -31,6 +31,7 @@ import numpy as np
 
 import irc
 from irc.errors import IrcError
+from irc.lower.keras_graph import json_default, pair
 from irc.lower.shapes import KERAS_SHAPES
 from irc.targets.quantize import uint8_affine
 
@@ -84,7 +85,7 @@ def write_tfjs(model, out_dir, quantization=None):
                           "model_config": model_config(model.name, layers, model)},
         "weightsManifest": [{"paths": paths, "weights": entries}],
     }
-    (directory / MODEL_JSON).write_text(json.dumps(model_json, default=_json_scalar))
+    (directory / MODEL_JSON).write_text(json.dumps(model_json, default=json_default))
     return [f"{TFJS_DIR}/{MODEL_JSON}"] + [f"{TFJS_DIR}/{p}" for p in paths]
 
 
@@ -182,12 +183,6 @@ def _write_shards(directory, chunks):
     return names
 
 
-def _json_scalar(value):
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"config value {value!r} is not JSON-serializable")
-
-
 # --- the layer graph tfjs runs ---------------------------------------------------------------
 
 def tfjs_layers(model):
@@ -266,10 +261,6 @@ def _refuse(layer, reason):
     return IrcError(f"tfjs: layer '{layer.name}' ({layer.class_name}, from {layer.source or 'import'}): {reason}")
 
 
-def _pair(value):
-    return list(value) if isinstance(value, (list, tuple)) else [value, value]
-
-
 def expected_params(layer):
     """The variables tfjs-layers creates for this layer and config, in its order."""
     config, cls = layer.config, layer.class_name
@@ -295,12 +286,12 @@ def check_layer(layer, shapes):
     if emitted != expected_params(layer):
         raise _refuse(layer, f"has weights {emitted}, tfjs-layers creates {expected_params(layer)} for this config")
     if cls in ("Conv2D", "SeparableConv2D"):
-        dilation, strides = _pair(config.get("dilation_rate", 1)), _pair(config.get("strides", 1))
+        dilation, strides = pair(config.get("dilation_rate", 1)), pair(config.get("strides", 1))
         if any(d != 1 for d in dilation) and any(s != 1 for s in strides):
             raise _refuse(layer, f"dilation_rate {dilation} with strides {strides}: tfjs convolves with "
                                  "dilation only at stride 1")
     if cls == "Conv2DTranspose":
-        if any(d != 1 for d in _pair(config.get("dilation_rate", 1))):
+        if any(d != 1 for d in pair(config.get("dilation_rate", 1))):
             raise _refuse(layer, "a dilated transposed convolution: tfjs's Conv2DTranspose ignores dilation_rate")
         if config.get("output_padding") is not None:
             raise _refuse(layer, "output_padding: tfjs's Conv2DTranspose has none")
@@ -325,7 +316,7 @@ def check_layer(layer, shapes):
 def _check_nearest(layer, shape):
     """tfjs's resizeNearestNeighbor reads source row floor(r * (in / out)) in doubles; for an
     integer scale that must be r // scale, which rounding can break for some sizes."""
-    size = _pair(layer.config.get("size", 2))
+    size = pair(layer.config.get("size", 2))
     spatial = shape[1:3] if layer.config.get("data_format") == "channels_first" else shape[0:2]
     for n, s in zip(spatial, size):
         out = n * s
