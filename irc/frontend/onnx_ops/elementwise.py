@@ -107,25 +107,14 @@ def sub(ctx, n):
 def div(ctx, n):
     """x / c as x * (1 / c): Keras.js has no division. Not exact: x * float32(1 / c) is within
     1 ulp of ONNX Runtime's x / c (and equal when c is a power of two)."""
-    dividend, divisor = n.input
+    dividend, divisor = n.input     # both constant: folded at import (irc/frontend/constant_nodes.py)
     if not ctx.is_const(divisor):
         raise ctx.error("division by a tensor computed at run time has no Keras.js layer "
                         "(only division by a constant, as a multiplication by its reciprocal)")
-    if ctx.is_const(dividend):
-        ctx.add_constant(n.output[0], _divide_constants(ctx.const_array(dividend), ctx.const_array(divisor)))
-        return
     reciprocal = f"{n.output[0]}.reciprocal"
     with np.errstate(divide="ignore"):        # 1 / 0 = inf is refused when stored, naming it
         ctx.add_constant(reciprocal, np.float32(1) / _const_of(ctx, divisor))
     _arithmetic(ctx, n, "mul", [dividend, reciprocal])
-
-
-def _divide_constants(a, b):
-    """ONNX Div: integers truncate towards zero (shape arithmetic), floats divide in float32."""
-    a, b = np.asarray(a), np.asarray(b)
-    if np.issubdtype(a.dtype, np.integer):
-        return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(a.dtype)
-    return (a.astype(np.float32) / b.astype(np.float32)).astype(np.float32)
 
 
 @onnx_op("Max", "Min", "Mean")
