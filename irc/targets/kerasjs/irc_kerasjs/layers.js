@@ -8,18 +8,22 @@
 const { heap } = require('./kernels');
 const activations = require('keras-js/lib/activations/index.js');
 
+// -> whether the ndarray's strides are row-major over its shape (axes of length 1 aside)
+function rowMajor(t) {
+  let expect = 1;
+  for (let i = t.shape.length - 1; i >= 0; i--) {
+    if (t.shape[i] !== 1 && t.stride[i] !== expect) return false;
+    expect *= t.shape[i];
+  }
+  return true;
+}
+
 // -> the ndarray's elements as a row-major Float32Array (the data itself when it already is)
 function flat(t) {
   const n = t.size;
   const shape = t.shape;
   const stride = t.stride;
-  let expect = 1;
-  let contiguous = true;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && stride[i] !== expect) contiguous = false;
-    expect *= shape[i];
-  }
-  if (contiguous && t.data instanceof Float32Array) return t.data.subarray(t.offset, t.offset + n);
+  if (rowMajor(t) && t.data instanceof Float32Array) return t.data.subarray(t.offset, t.offset + n);
   const out = new Float32Array(n);
   let i = 0;
   const walk = (axis, off) => {
@@ -35,13 +39,7 @@ function flat(t) {
 
 // -> whether t is row-major over the whole of t.data from index 0
 function isPlain(t) {
-  if (t.offset !== 0 || t.data.length !== t.size) return false;
-  let expect = 1;
-  for (let i = t.shape.length - 1; i >= 0; i--) {
-    if (t.shape[i] !== 1 && t.stride[i] !== expect) return false;
-    expect *= t.shape[i];
-  }
-  return true;
+  return t.offset === 0 && t.data.length === t.size && rowMajor(t);
 }
 
 // Pack the 2-D ndarray b (k x n) into 8-column panels in heap h: -> {h, ptr, k, n, np}
