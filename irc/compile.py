@@ -47,14 +47,23 @@ def compile_model(model_path, out_dir, options=None):
         files = {t.name: _emit(t, model, staging, quantization, options.runtime) for t in targets}
         fidelity = [probe.measure(model, t, staging, reference, options.runtime) for t in targets] if reference else []
         if not quantization.mode:         # quantized compiles have their own expected error
-            for result in fidelity:
-                probe.refuse_over_tolerance(result, built.source.path)
+            _refuse_a_miss(fidelity, model_path, options, reference, built.source.path)
         page = write_page(staging, [t.name for t in targets], options.runtime)
         write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes), page),
                        staging / MANIFEST)
         # No timing in OUT: compiling the same input twice gives byte-identical files.
         write_report(staging / "report.md", model, built.source, built.pass_log, fidelity, quantization)
     return model, fidelity
+
+
+def _refuse_a_miss(fidelity, model_path, options, reference, source_path):
+    for result in fidelity:
+        miss = probe.first_miss(result)
+        if miss:
+            # The rare path: it builds the graph a second time.
+            from irc.check.locate import locate_probe_failure
+            where = locate_probe_failure(model_path, options, *reference, result.target)
+            raise IrcError(probe.miss_message(result, *miss, source_path, where))
 
 
 def _targets(names, quantization):

@@ -53,3 +53,44 @@ def test_verify_each_names_the_pass_that_broke_the_graph(gen, tmp_path):
     assert proc.stderr.startswith("irc: error: pass mislabel-dc1 broke the graph (after infer-shapes -> ")
     assert "(conv2d_transpose, from ConvTranspose:Deconvolution2DFunction_0): " \
            "%dc1 is [1,8,8,8] @NCHW, the op gives [1,8,8,8] @NHWC" in proc.stderr
+
+
+# A plugin whose lowering of ONNX Mish is wrong (tanh only, no x * tanh(softplus(x))).
+WRONG_MISH_LOWERING = textwrap.dedent('''
+    import numpy as np
+    from irc.api import lowering, onnx_op, op, same_as_input
+
+    def _mish(node, arrays, values):
+        return [(arrays[0] * np.tanh(np.logaddexp(0, arrays[0]))).astype(np.float32)]
+
+    op("mish", same_as_input, _mish, layout="free")
+
+    @onnx_op("Mish")
+    def import_mish(ctx, n):
+        ctx.emit("mish", [n.input[0]])
+
+    @lowering("mish")
+    def lower_mish(ctx, node):
+        return ctx.add_layer(node, "Activation", {"activation": "tanh"}, label="mish")
+''')
+
+
+def test_a_failed_probe_names_the_first_layer_that_differs(capsys, tmp_path):
+    """The export is right (an ONNX source is its own reference) and a lowering is wrong:
+    the compile fails naming the Keras.js layer and the ONNX node it came from."""
+    import onnx
+
+    from tests.onnx_models import OnnxBuilder
+    b = OnnxBuilder((1, 3, 8, 8))
+    conv = b.node("Conv", ["x", b.weight(4, 3, 3, 3), b.weight(4)], pads=[1, 1, 1, 1])
+    mish = b.node("Mish", [conv])
+    out = b.node("Conv", [mish, b.weight(2, 4, 3, 3), b.weight(2)], pads=[1, 1, 1, 1])
+    onnx.save(b.model([out], opset=18), tmp_path / "mish.onnx")
+    (tmp_path / "wrong_mish.py").write_text(WRONG_MISH_LOWERING)
+    assert main(["compile", str(tmp_path / "mish.onnx"), "--passes", str(tmp_path / "wrong_mish.py"),
+                 "-o", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert "probe: output" in error and "Keras.js first differs at layer mish" in error
+    assert "(Activation, from Mish:Mish_2)" in error
+    assert not (tmp_path / "out").exists()

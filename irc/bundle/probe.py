@@ -96,12 +96,17 @@ def measure(model, target, out_dir, reference, runtime=None):
     return ProbeResult(target.name, name, errors)
 
 
-def refuse_over_tolerance(result, source_path):
-    """A float32 compile whose probe misses an output by more than its tolerance fails: the
-    probe input is not the one traced, so a value the export baked from that input lands here."""
+def first_miss(result):
+    """(output name, OutputError) of the first output over its tolerance, or None. A float32
+    compile with a miss fails: the probe input is not the one traced, so a value the export
+    baked from that input lands here."""
     for name, error in (result.errors or {}).items():
-        if not error.max_abs <= error.tolerance:        # NaN fails too
-            raise IrcError(f"{source_path}: probe: output {name} of the {result.target} files is off by "
-                           f"{error.max_abs:.2e} (max |{result.reference}| {error.reference_max:.3g}, tolerance "
-                           f"{error.tolerance:.1e}) on an input other than the traced one: the export holds "
-                           "something computed from the traced input, or a conversion is wrong")
+        if not error.max_abs <= error.tolerance:        # NaN misses too
+            return name, error
+    return None
+
+
+def miss_message(result, name, error, source_path, where):
+    return (f"{source_path}: probe: output {name} of the {result.target} files is off by {error.max_abs:.2e} "
+            f"(max |{result.reference}| {error.reference_max:.3g}, tolerance {error.tolerance:.1e}) on an input "
+            f"other than the traced one: {where}")

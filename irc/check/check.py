@@ -73,7 +73,7 @@ def run_check(model_path, options=None):
                      _keras_layer_outputs(model, feeds))
     if "kerasjs" in options.stages:
         check_layers("Keras.js (Node)", model, graph, reference, tolerance, result,
-                     _kerasjs_layer_outputs(model, feeds, out_dir, options.runtime))
+                     kerasjs_layer_outputs(model, feeds, out_dir, options.runtime))
     return result
 
 
@@ -162,14 +162,11 @@ def check_layers(title, model, graph, reference, tolerance, result, outputs):
     result.lines += ["", f"{title} vs ONNX Runtime, every layer:"]
     layers = [layer for layer in model.layers if layer.class_name != "InputLayer"]
     first, compared = None, 0
-    for layer in layers:
+    for layer, diff in layer_diffs(layers, graph, reference, tolerance, outputs):
         line = f"  {layer.name:<22} {layer.class_name:<20} %{layer.value or '-':<14}"
-        why_not = _why_not_compared(layer, outputs, reference)
-        if why_not:
-            result.lines.append(f"{line} not compared: {why_not}")
+        if isinstance(diff, str):
+            result.lines.append(f"{line} not compared: {diff}")
             continue
-        diff = tolerance.compare(ir_value_in_source_layout(outputs[layer.name], graph.value(layer.value)),
-                                 reference[layer.value])
         compared += 1
         if diff.over and first is None:
             first = layer
@@ -180,6 +177,14 @@ def check_layers(title, model, graph, reference, tolerance, result, outputs):
                                f"from {first.source})")
     elif not compared:
         result.failures.append(f"{title}: no layer could be compared")
+
+
+def layer_diffs(layers, graph, reference, tolerance, outputs):
+    """(layer, Diff against the ONNX Runtime tensor it computes, or why it was not compared)."""
+    for layer in layers:
+        why_not = _why_not_compared(layer, outputs, reference)
+        yield layer, why_not or tolerance.compare(
+            ir_value_in_source_layout(outputs[layer.name], graph.value(layer.value)), reference[layer.value])
 
 
 def _why_not_compared(layer, outputs, reference):
@@ -215,7 +220,7 @@ def _keras_layer_outputs(model, feeds):
     return {n: np.asarray(v) for n, v in zip(names, values if len(names) > 1 else [values])}
 
 
-def _kerasjs_layer_outputs(model, feeds, out_dir, runtime):
+def kerasjs_layer_outputs(model, feeds, out_dir, runtime):
     """OUT's model.bin, or the kerasjs target's files for `model`, run in Keras.js `runtime`
     (None: the default build) with every layer read back."""
     import tempfile

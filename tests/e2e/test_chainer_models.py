@@ -100,6 +100,8 @@ def test_constant_taken_from_the_traced_input_fails_the_probe(tmp_path, capsys):
     assert compile_small("MeanFromNumpy", tmp_path, "--force") == 2
     error = capsys.readouterr().err
     assert "probe: output conv2 of the kerasjs files is off by" in error
+    assert "the exported ONNX itself is off by" in error          # the export, not the conversion
+    assert len(error.strip().splitlines()) == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["kept"]          # OUT untouched
 
 

@@ -296,6 +296,7 @@ def test_traced_branch_fails_the_probe(capsys, tmp_path):
                  "-o", str(tmp_path / "out")]) == 2
     warning, error = capsys.readouterr().err.strip().splitlines()     # the tracer's warning, then the error
     assert "probe: output" in error and "on an input other than the traced one" in error
+    assert "the exported ONNX itself is off by" in error and "a branch taken on it" in error
     assert not (tmp_path / "out").exists()
 
 
