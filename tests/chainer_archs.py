@@ -93,3 +93,22 @@ class MeanFromNumpy(chainer.Chain):
     def forward(self, x):
         h = self.conv1(x)
         return self.conv2(h - h.array.mean())
+
+
+class SplitAndCrop(chainer.Chain):
+    """F.split_axis on the channels into two branches, then F.get_item: channels and a
+    border cropped off H and W, an integer index and a list of channels (onnx_chainer:
+    Split, Slice, Squeeze, Gather), combined into one output."""
+
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = L.Convolution2D(3, 6, 3, pad=1)
+            self.left = L.Convolution2D(2, 4, 3, pad=1)
+            self.right = L.Convolution2D(4, 4, 1)
+
+    def forward(self, x):
+        a, b = F.split_axis(F.relu(self.conv(x)), [2], axis=1)
+        h = F.concat([self.left(a), self.right(b)], axis=1)
+        picked = h[:, [0, 5, 6, 7, 2, 1], 2:-2, 1:]
+        return h[:, 1:-1, 2:-2, 1:] * F.expand_dims(h[:, 3], 1)[:, :, 2:-2, 1:] + picked
