@@ -235,12 +235,6 @@ REFUSED = {   # name: (graph, opset, words the one-line message must hold beside
                           "only division by a constant"),
     "div-by-zero": (graph(lambda b: b.node("Div", ["x", b.const(np.array([1, 0, 1, 1, 1], np.float32)
                                                              .reshape(C, 1, 1))])), 13, "Div_1 (Div)", "reciprocal"),
-    "max-with-constant": (graph(lambda b: b.node("Max", ["x", scalar(b, 0.5)])), 13, "Max_1 (Max)",
-                          "constant operand"),
-    "min-with-constant": (graph(lambda b: b.node("Min", ["x", scalar(b, 0.0)])), 13, "Min_1 (Min)",
-                          "constant operand"),
-    "mean-with-constant": (graph(lambda b: b.node("Mean", ["x", b.weight(C, 1, 1)])), 13, "Mean_1 (Mean)",
-                           "constant operand"),
     "prelu-computed-slope": (graph(lambda b: b.node("PRelu", ["x", b.node("Tanh", ["x"])])), 13,
                              "PRelu_2 (PRelu)", "slope must be a constant"),
     "add-not-broadcastable": (graph(lambda b: b.node("Add", ["x", conv(b, "x", C, (2, 2), (0, 0, 0, 0))])), 13,

@@ -11,7 +11,7 @@ bit for finite inputs (an infinite input gives NaN: inf * 0 is NaN).
 import numpy as np
 
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
-from irc.frontend.onnx_ops.elementwise import emit_to_fresh, operand_array
+from irc.frontend.onnx_ops.elementwise import emit_to_fresh, fill, operand_array
 from irc.frontend.onnx_ops.registry import onnx_op
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -29,7 +29,7 @@ def clip(ctx, n):
         if op == "max" and bound == 0:
             ctx.emit("relu", [result], outputs=[out])
         else:       # filled from `result`, so a relu before it can still fuse into its layer
-            ctx.emit(op, [result, _fill(ctx, result, bound)], outputs=[out])
+            ctx.emit(op, [result, fill(ctx, result, bound)], outputs=[out])
         result = out
 
 
@@ -53,15 +53,6 @@ def _scalar_input(ctx, n, i, default):
     if array.size != 1:
         raise ctx.error(f"input {name} must be a scalar, got shape {list(array.shape)}")
     return float(array.reshape(()))
-
-
-def _fill(ctx, like, value):
-    """An activation of `like`'s shape that is `value` everywhere: affine(like, 0, 0, value)."""
-    x = ctx.value(like)
-    base = f"{ctx.onnx_node.output[0]}.fill"
-    params = [operand_array(ctx, f"{base}.{p}", np.float32(v), x)
-              for p, v in (("offset", 0), ("scale", 0), ("shift", value))]
-    return emit_to_fresh(ctx, "affine", [like] + params, "fill")
 
 
 def _negate(ctx, x, out=None):

@@ -134,14 +134,14 @@ def _arithmetic(ctx, n, op, names=None):
     if all(ctx.is_const(i) for i in names):
         ctx.add_constant(n.output[0], _evaluate_constants(ctx, n, op, names))
         return
-    acts = [_broadcast_activation(ctx, i, out_shape) for i in names if not ctx.is_const(i)]
+    acts = [broadcast_activation(ctx, i, out_shape) for i in names if not ctx.is_const(i)]
     consts = [i for i in names if ctx.is_const(i)]
     if not consts:
         ctx.emit(op if len(acts) > 1 else "identity", acts)
         return
     x = ctx.value(acts[0])
     if op in ("max", "min", "mean"):
-        _max_min_mean_with_constant(ctx, n, op, acts, consts, x)
+        _max_min_mean_with_constant(ctx, op, names, acts, consts, x)
         return
     if op == "sub":                   # one activation, one constant, in either order
         ctx.emit("sub", [_operand_const(ctx, i, x) if ctx.is_const(i) else acts[0] for i in names])
@@ -174,14 +174,17 @@ def _legacy_broadcast(ctx, n, b_name, shapes):
     return name, shape
 
 
-def _max_min_mean_with_constant(ctx, n, op, acts, consts, x):
-    zero = all(not np.any(_const_of(ctx, c)) for c in consts)
-    if op != "max" or not zero:
-        raise ctx.error(f"{n.op_type} with a constant operand has no exact Keras.js layer "
-                        "(only Max(x, 0) = relu is supported)")
-    if len(acts) > 1:
-        acts = [emit_to_fresh(ctx, "max", acts, "merged")]
-    ctx.emit("relu", acts)
+def _max_min_mean_with_constant(ctx, op, names, acts, consts, x):
+    """Max(x, 0) is relu; otherwise each constant becomes an activation filled with it (Keras.js
+    merges take activations only), in the operands' order: the Average sums in that order."""
+    if op == "max" and all(not np.any(_const_of(ctx, c)) for c in consts):
+        if len(acts) > 1:
+            acts = [emit_to_fresh(ctx, "max", acts, "merged")]
+        ctx.emit("relu", acts)
+        return
+    remaining = iter(acts)
+    ctx.emit(op, [fill(ctx, x.name, _const_of(ctx, i)) if ctx.is_const(i) else next(remaining)
+                  for i in names])
 
 
 def _evaluate_constants(ctx, n, op, names):
@@ -219,7 +222,7 @@ def operand_array(ctx, name, array, x):
     return ctx.graph.const(name, array, x.layout).name
 
 
-def _broadcast_activation(ctx, name, out_shape):
+def broadcast_activation(ctx, name, out_shape):
     """Raise the rank (reshape) and expand an activation to the broadcast result's shape."""
     from irc.ir.layout import SOURCE_ACTIVATION
     shape = ctx.value(name).shape
@@ -230,6 +233,17 @@ def _broadcast_activation(ctx, name, out_shape):
     if tuple(ctx.value(name).shape) != out_shape:
         name = emit_to_fresh(ctx, "expand", [name], "expanded", {"shape": list(out_shape)})
     return name
+
+
+def fill(ctx, like, value):
+    """An activation of `like`'s shape holding `value` (a scalar or an array broadcasting to it):
+    affine(like, 0, 0, value) = like * 0 + value, exactly `value` for every finite input (an
+    infinite one gives NaN). Keras.js merges take activations only; this makes one of a constant."""
+    x = ctx.value(like)
+    base = f"{ctx.onnx_node.output[0]}.fill"
+    params = [operand_array(ctx, f"{base}.{p}", np.asarray(v, np.float32), x)
+              for p, v in (("offset", 0), ("scale", 0), ("shift", value))]
+    return emit_to_fresh(ctx, "affine", [like] + params, "fill")
 
 
 def emit_to_fresh(ctx, op, inputs, suffix, attrs=None):

@@ -88,18 +88,21 @@ def reduce_over_space(ctx, n):
 
 
 # ---- Pad ---------------------------------------------------------------------------------
+PAD_OPS = {"constant": "zero_pad2d", "edge": "edge_pad2d", "reflect": "reflect_pad2d"}
+
+
 @onnx_op("Pad")
 def pad(ctx, n):
     x = _require_nchw(ctx, n.input[0])
     a = attrs_of(n)
     mode = a.get("mode", b"constant").decode()
     pads, value = _pads_and_value(ctx, n, a)
-    if mode not in ("constant", "edge"):
-        raise ctx.error(f"mode={mode} is not supported (only constant with value 0, and edge)")
+    if mode not in PAD_OPS:
+        raise ctx.error(f"mode={mode} is not supported (only constant with value 0, edge and reflect)")
     if mode == "constant" and value != 0:
         raise ctx.error(f"constant value {value} is not supported: Keras.js ZeroPadding2D pads with 0 only")
-    if mode == "edge" and any(p < 0 for p in pads):
-        raise ctx.error(f"negative pads {pads} with mode=edge are not supported")
+    if mode != "constant" and any(p < 0 for p in pads):
+        raise ctx.error(f"negative pads {pads} with mode={mode} are not supported")
     begin, end = pads[:4], pads[4:]
     if begin[:2] != [0, 0] or end[:2] != [0, 0]:
         raise ctx.error(f"pads {pads} pad the batch or channel axis; irc maps only H and W padding")
@@ -116,7 +119,7 @@ def pad(ctx, n):
         out = n.output[0] if not any(grow) else f"{n.output[0]}.cropped"
         source = ctx.emit("crop2d", [source], {"amounts": crop}, outputs=[out]).outputs[0]
     if any(grow):
-        ctx.emit("edge_pad2d" if mode == "edge" else "zero_pad2d", [source], {"amounts": grow})
+        ctx.emit(PAD_OPS[mode], [source], {"amounts": grow})      # reflect_pad2d refuses amounts >= the size
 
 
 def _pads_and_value(ctx, n, a):

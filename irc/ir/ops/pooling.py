@@ -1,5 +1,6 @@
 """max_pool2d, avg_pool2d (ONNX MaxPool / AveragePool as ONNX Runtime computes them),
-global_avg_pool, global_max_pool, and edge_pad2d (replicate the border rows and columns).
+global_avg_pool, global_max_pool, edge_pad2d (replicate the border rows and columns) and
+reflect_pad2d (mirror the rows and columns next to the border).
 
 Pool attrs: kernel [kh, kw], strides [sh, sw], pads [top, left, bottom, right] (ONNX order),
 ceil_mode 0/1, count_include_pad 0/1 (avg only); pool-padding adds padding=same|valid.
@@ -94,23 +95,30 @@ op("global_avg_pool", _global_infer, _global_eval(np.mean), layout="channels_las
 op("global_max_pool", _global_infer, _global_eval(np.max), layout="channels_last")
 
 
-# ---- edge_pad2d: [top, bottom, left, right] copies of the border rows / columns --------------
-def _edge_pad_infer(node, vals):
+# ---- edge_pad2d, reflect_pad2d: [top, bottom, left, right] border rows / columns ----------
+# edge repeats the border row; reflect mirrors the rows next to it (ONNX Pad mode=reflect,
+# numpy's "reflect": the border row itself is not repeated, so an amount must stay below the size).
+def _border_pad_infer(node, vals):
     x = vals[0]
     h, w = L.axes(x.layout).index("H"), L.axes(x.layout).index("W")
     t, b, left, r = node.attrs["amounts"]
+    if node.op == "reflect_pad2d" and (max(t, b) >= x.shape[h] or max(left, r) >= x.shape[w]):
+        raise ValueError(f"reflect pads {node.attrs['amounts']} must be smaller than the "
+                         f"{[x.shape[h], x.shape[w]]} input they mirror")
     shape = list(x.shape)
     shape[h] += t + b
     shape[w] += left + r
     return [(tuple(shape), x.layout)]
 
 
-def _edge_pad_eval(node, arrays, vals):
+def _border_pad_eval(node, arrays, vals):
     parts = L.axes(vals[0].layout)
     t, b, left, r = node.attrs["amounts"]
     widths = [(0, 0)] * arrays[0].ndim
     widths[parts.index("H")], widths[parts.index("W")] = (t, b), (left, r)
-    return [np.pad(arrays[0], widths, mode="edge")]
+    return [np.pad(arrays[0], widths, mode=BORDER_PADS[node.op])]
 
 
-op("edge_pad2d", _edge_pad_infer, _edge_pad_eval, layout="free")
+BORDER_PADS = {"edge_pad2d": "edge", "reflect_pad2d": "reflect"}      # IR op: numpy's pad mode
+for _name in BORDER_PADS:
+    op(_name, _border_pad_infer, _border_pad_eval, layout="free")

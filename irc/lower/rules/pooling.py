@@ -1,5 +1,5 @@
-"""MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, and edge
-padding (Cropping2D of the border, UpSampling2D to repeat it, Concatenate)."""
+"""MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, and edge and
+reflect padding (Cropping2D of single border rows, UpSampling2D to repeat an edge, Concatenate)."""
 
 from irc.keras_semantics.padding import same_pads
 from irc.lower.registry import lowering
@@ -41,10 +41,10 @@ def global_pool(ctx, node):
     return chain(ctx, node, "Reshape", {"target_shape": list(out.shape[1:])}, [pooled.name], "reshape")
 
 
-@lowering("edge_pad2d")
-def edge_pad2d(ctx, node):
+@lowering("edge_pad2d", "reflect_pad2d")
+def border_pad2d(ctx, node):
     x = ctx.value(node)
-    require(ctx, node, x.layout in DATA_FORMATS, f"edge_pad2d of a @{x.layout} tensor")
+    require(ctx, node, x.layout in DATA_FORMATS, f"{node.op} of a @{x.layout} tensor")
     t, b, left, r = node.attrs["amounts"]
     source, layer = ctx.producer[node.inputs[0]], None        # no layer at all for zero amounts
     for axis, before, after in ((x.layout.index("H"), t, b), (x.layout.index("W"), left, r)):
@@ -55,18 +55,36 @@ def edge_pad2d(ctx, node):
 
 
 def _pad_axis(ctx, node, source, x, axis, before, after):
-    """Layers padding layer `source` along stored `axis` (H or W of `x`) with copies of its border."""
+    """Layers padding layer `source` along stored `axis` (H or W of `x`): copies of its rows
+    (columns), each cut out by a Cropping2D, concatenated around it. Pure data movement, exact."""
     size, is_h, data_format = x.shape[axis], x.layout[axis] == "H", DATA_FORMATS[x.layout]
-    parts = []
-    for count, crop in ((before, [0, size - 1]), (after, [size - 1, 0])):
-        if not count:
-            parts.append(None)
-            continue
+
+    def row(index, label):
+        """Layer holding row (column) `index` of `source` alone."""
+        crop = [index, size - 1 - index]
         cropping = [crop, [0, 0]] if is_h else [[0, 0], crop]
-        edge = chain(ctx, node, "Cropping2D", {"cropping": cropping, "data_format": data_format}, [source], "edge")
+        return chain(ctx, node, "Cropping2D", {"cropping": cropping, "data_format": data_format}, [source], label)
+
+    if node.op == "edge_pad2d":
+        head, tail = _edge_rows(ctx, node, row, size, before, after, is_h, data_format)
+        label = "edge_pad"
+    else:                                     # reflect: rows before .. 1, then size-2 .. size-1-after
+        head = [row(i, "reflect").name for i in range(before, 0, -1)]
+        tail = [row(size - 2 - i, "reflect").name for i in range(after)]
+        label = "reflect_pad"
+    return chain(ctx, node, "Concatenate", {"axis": axis}, head + [source] + tail, label)
+
+
+def _edge_rows(ctx, node, row, size, before, after, is_h, data_format):
+    """The border row (column), repeated `count` times by an UpSampling2D, on each side."""
+    sides = []
+    for count, index in ((before, 0), (after, size - 1)):
+        if not count:
+            sides.append([])
+            continue
+        edge = row(index, "edge")
         if count > 1:
             edge = chain(ctx, node, "UpSampling2D", {"size": [count, 1] if is_h else [1, count],
                                                      "data_format": data_format}, [edge.name], "edge_repeat")
-        parts.append(edge.name)
-    inbound = [p for p in (parts[0], source, parts[1]) if p is not None]
-    return chain(ctx, node, "Concatenate", {"axis": axis}, inbound, "edge_pad")
+        sides.append([edge.name])
+    return sides
