@@ -13,7 +13,8 @@ LAYERS = ("conv2d", "conv2d_transpose", "dense")
 def fold_batchnorm(graph):
     """Fold a batch_norm into the convolution, deconvolution or dense layer whose result
     only it reads: per output channel, scale = gamma / sqrt(var + eps), kernel' = kernel *
-    scale (along the kernel's O axis, whatever its layout), bias' = (bias - mean) * scale + beta.
+    scale (along the kernel's O axis, whatever its layout; a grouped kernel's O axis is every
+    output channel too), bias' = (bias - mean) * scale + beta.
     Computed in float64 and rounded to float32 once; the result is not bit-exact (one
     rounding instead of the layer's and the batch norm's), within ~1e-6 relative.
 
@@ -72,8 +73,9 @@ def _unfoldable(graph, layer, bn):
         return shared
     if layer.attrs.get("activation", "linear") != "linear":
         return Reject(f"the layer applies activation={layer.attrs['activation']} before the batch norm")
-    if layer.attrs.get("group", 1) != 1:
-        return Reject(f"a grouped convolution (group={layer.attrs['group']})")
+    if layer.op == "conv2d_transpose" and layer.attrs.get("group", 1) != 1:
+        # Its kernel's O axis holds the outputs of one group only (lowering refuses it anyway).
+        return Reject(f"a grouped transposed convolution (group={layer.attrs['group']})")
     x = graph.value(bn.inputs[0])
     axis = L.channel_axis(x.layout)
     if layer.op == "dense" and (len(x.shape) != 2 or axis != 1):

@@ -38,13 +38,15 @@ def _fold(graph, flatten):
     if transpose is None or transpose.op != "transpose" or dense is None or dense.op != "dense":
         return False
     source = graph.value(transpose.inputs[0])
-    if source.layout != "NHWC" or transpose.attrs["perm"] != [0, 3, 1, 2]:
+    back = L.SOURCE_ACTIVATION.get(len(source.shape), "")      # NHWC -> NCHW, also NWC, NDHWC
+    if not L.is_spatial(back) or source.layout != L.channels_last(back) \
+            or transpose.attrs["perm"] != list(L.perm(source.layout, back)):
         return False
     if flatten.op == "reshape" and (len(flatten.attrs["shape"]) != 2
                                     or flatten.attrs["shape"][0] != source.shape[0]):
         return Reject(f"the reshape to {flatten.attrs['shape']} does not flatten each sample")
-    _, h, w, c = source.shape
-    permute_const(graph, dense, 1, chw_to_hwc_order(c, h, w), "I", NAME)
+    _, *space, c = source.shape
+    permute_const(graph, dense, 1, chw_to_hwc_order(c, *space), "I", NAME)
     graph.set_inputs(flatten, [source.name])
     if flatten.op == "reshape":
         flatten.attrs["layout"] = L.flattened(source.layout, source.shape)

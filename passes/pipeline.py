@@ -20,7 +20,6 @@ from passes import (  # noqa: F401
     fold_reshape_into_dense,
     fuse_activation,
     fuse_affine,
-    grouped_conv,
     infer_shapes,
     pool_padding,
     remove_identity,
@@ -41,7 +40,6 @@ DEFAULT_PIPELINE = [
     "fold-reshape-into-dense",   # needs to-channels-last's transposes
     "fold-flatten-into-dense",
     "cancel-transposes",         # what the folds could not absorb, pairwise
-    "grouped-conv",              # before conv-kernel: expands group>1 OIHW kernels block-diagonally
     "conv-kernel",
     "deconv-kernel",
     "fold-batchnorm",            # after batchnorm-params (channel axis moved), fold-reshape-into-dense (which

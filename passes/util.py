@@ -64,10 +64,11 @@ def relayout_weights(graph, op, index, target, pass_name):
     return rewrite_each(graph, pass_name, (op,), relayout)
 
 
-def chw_to_hwc_order(c, h, w):
-    """Index map p with features_hwc = features_chw[p] for a (c, h, w) block flattened."""
+def chw_to_hwc_order(c, *space):
+    """Index map p with features_hwc = features_chw[p] for a (c, h, w) block flattened (or
+    (c, w), (c, d, h, w): any spatial axes)."""
     import numpy as np
-    return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).reshape(-1)
+    return np.arange(c * int(np.prod(space))).reshape(c, *space).transpose(*range(1, len(space) + 1), 0).reshape(-1)
 
 
 def permute_const(graph, node, index, order, axis_letter, pass_name):

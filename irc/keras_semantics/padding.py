@@ -20,3 +20,14 @@ def transposed_same_trim(kernel, stride):
     stride) output along one axis: kernel - stride of them, fewer in front."""
     total = max(kernel - stride, 0)
     return total // 2, total - total // 2
+
+
+def conv_padding_plan(sizes, kernel, strides, dilations, pads):
+    """How a Keras convolution computes an ONNX Conv's pads ([begins..., ends...]) along any
+    number of axes: ('same', no explicit padding) where 'same' pads exactly those cells, else
+    ('valid', the pads as explicit zero padding [(before, after)] per axis)."""
+    count = len(sizes)
+    wanted = [(pads[i], pads[i + count]) for i in range(count)]
+    if wanted == [same_pads(*axis) for axis in zip(sizes, kernel, strides, dilations)]:
+        return "same", [(0, 0)] * count
+    return "valid", wanted

@@ -167,3 +167,49 @@ def _why_not(kind, hw, kernel, strides, pads, ceil_mode, fits):
                 f"hangs past the padding and ONNX divides it by fewer than {k} cells; Keras.js divides "
                 f"by {k} ('valid') or by the cells outside its own 'same' padding, which do not line up here")
     return f"along {axis} (size {n}, kernel {k}, stride {s}, pads {onnx}) no Keras.js pooling window layout fits"
+
+
+def plan_pool_axes(kind, sizes, kernel, strides, pads, ceil_mode):
+    """plan_pool for any number of axes (1-D and 3-D pools), without edge padding: per axis a
+    crop of the end, then zero padding (average pooling only); pads [begins..., ends...].
+    -> (Keras padding mode, [(crop before, after)], [(pad before, after)]) per axis, or None."""
+    count, best = len(sizes), None
+    for rank, padding in enumerate(MODES):
+        per_axis = []
+        for i in range(count):
+            candidates = _axis_candidates(sizes[i], kernel[i], strides[i], pads[i], pads[i + count], ceil_mode,
+                                          kind, padding)
+            fits = [(key, plan) for key, plan in candidates.items() if not key[2]]   # no edge copies
+            if not fits:
+                break
+            per_axis.append(min(fits, key=lambda key_plan: (key_plan[0][:2], key_plan[1][0])))
+        else:
+            cost = (any(key[0] for key, _ in per_axis), any(key[1] for key, _ in per_axis),
+                    sum(plan[0] for _, plan in per_axis), rank)
+            if best is None or cost < best[0]:
+                best = (cost, padding, per_axis)
+    if best is None:
+        return None
+    _, padding, per_axis = best
+    crop = [(0, plan[3] if plan[2] == "crop" else 0) for _, plan in per_axis]
+    pad = [(plan[1], plan[3] if plan[2] == "pad" else 0) for _, plan in per_axis]
+    return padding, crop, pad
+
+
+def plan_max_pool_by_subsampling(sizes, kernel, strides, pads, ceil_mode):
+    """A max pool whose pads need copies of the edge cells (MaxPool1d(3, 2, padding=1) on an
+    even length), as a stride-1 'same' max pool, whose windows are centred with the smaller
+    half before, then every stride-th window (a pool of size 1): exact where ONNX pads
+    floor((k - 1) / 2) before. pads [begins..., ends...] -> the cells to crop off the end of
+    the stride-1 result per axis, or None."""
+    count, crop = len(sizes), []
+    for i, (n, k, s) in enumerate(zip(sizes, kernel, strides)):
+        onnx = pool_windows(n, k, s, pads[i], pads[i + count], ceil_mode)
+        before = (k - 1) // 2
+        if pads[i] != before or (len(onnx) - 1) * s >= n:
+            return None
+        centred = [(max(j - before, 0), min(j - before + k, n)) for j in range(0, n, s)][:len(onnx)]
+        if [(lo, hi) for lo, hi, _ in onnx] != centred:
+            return None
+        crop.append(n - ((len(onnx) - 1) * s + 1))
+    return crop

@@ -54,6 +54,10 @@ def _conv(config, x):
     return out
 
 
+def _depthwise(config, x):
+    return _conv({**config, "filters": x[_spatial(config)[1]] * config.get("depth_multiplier", 1)}, x)
+
+
 def _deconv(config, x):
     (h, w), c = _spatial(config)
     out = list(x)
@@ -112,11 +116,42 @@ def _unchanged(config, x, *rest):
     return x
 
 
+# ---- 1-D and 3-D layers, channels_last: (steps, C), (D, H, W, C) ----------------------------
+def _per_axis(value, count):
+    """A 1-D/3-D config value (one number, or one per spatial axis) as `count` numbers."""
+    return list(value) if isinstance(value, (list, tuple)) else [value] * count
+
+
+def _windows_nd(config, x, size_key, stride_key):
+    count = len(x) - 1
+    kernel = _per_axis(config[size_key], count)
+    strides = _per_axis(config.get(stride_key) or kernel, count)
+    dilations = _per_axis(config.get("dilation_rate", 1), count)
+    return [_window(n, k, s, config.get("padding", "valid"), d) for n, k, s, d in zip(x, kernel, strides, dilations)]
+
+
+def _conv_nd(config, x):
+    return [*_windows_nd(config, x, "kernel_size", "strides"), config["filters"]]
+
+
+def _pool_nd(config, x):
+    return [*_windows_nd(config, x, "pool_size", "strides"), x[-1]]
+
+
+def _edges_nd(key, sign):
+    def shape(config, x):
+        amounts = config[key]
+        amounts = [amounts] if len(x) == 2 else amounts     # 1-D: one (before, after) pair
+        return [n + sign * sum(a) for n, a in zip(x, amounts)] + [x[-1]]
+    return shape
+
+
 KERAS_SHAPES = {
     "InputLayer": lambda config: config["batch_input_shape"][1:],
     "Dense": lambda config, x: [*x[:-1], config["units"]],
     "Conv2D": _conv,
     "SeparableConv2D": _conv,
+    "DepthwiseConv2D": _depthwise,
     "Conv2DTranspose": _deconv,
     "BatchNormalization": _unchanged, "Activation": _unchanged, "LeakyReLU": _unchanged, "ELU": _unchanged,
     "PReLU": _unchanged, "ThresholdedReLU": _unchanged,
@@ -134,4 +169,8 @@ KERAS_SHAPES = {
     "UpSampling2D": _upsample,
     "Concatenate": _concatenate,
     "RepeatVector": lambda config, x: [config["n"], *x],
+    **{f"{name}{dims}": rule for dims in ("1D", "3D") for name, rule in {
+        "Conv": _conv_nd, "MaxPooling": _pool_nd, "AveragePooling": _pool_nd,
+        "GlobalAveragePooling": lambda config, x: [x[-1]], "GlobalMaxPooling": lambda config, x: [x[-1]],
+        "ZeroPadding": _edges_nd("padding", 1), "Cropping": _edges_nd("cropping", -1)}.items()},
 }

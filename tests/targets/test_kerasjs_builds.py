@@ -23,7 +23,12 @@ from irc.targets.node.bridge import read_response, read_tensors, write_requests
 from irc.targets.node.modules import kerasjs_build_file, node_modules
 from tests.chainer_models import save_random_generator
 from tests.e2e.test_chainer_models import ARCHS, build as build_chainer_model
-from tests.ops import test_ops_elementwise as elementwise, test_ops_kerasjs as kerasjs_ops, test_ops_spatial as spatial
+from tests.ops import (
+    test_ops_conv_nd as conv_nd,
+    test_ops_elementwise as elementwise,
+    test_ops_kerasjs as kerasjs_ops,
+    test_ops_spatial as spatial,
+)
 
 HERE = Path(__file__).resolve().parent
 CHECK_LAYERS = HERE.parents[1] / "irc" / "targets" / "kerasjs" / "irc_kerasjs" / "check_layers.js"
@@ -43,6 +48,8 @@ def op_models():
     for name, make in spatial.CASES.items():
         builder, outputs, opset = make()
         yield f"spatial/{name}", builder.model(outputs, opset=opset)
+    for shape in dict.fromkeys(shape for shape, _ in conv_nd.CASES.values()):   # 1-D and 3-D, grouped by input
+        yield f"conv_nd/{'x'.join(map(str, shape))}", conv_nd.group_model(shape)[0]
 
 
 def compile_op_cases(work):

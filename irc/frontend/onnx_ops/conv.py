@@ -1,5 +1,6 @@
 """Conv and ConvTranspose."""
 
+from irc.frontend.onnx_ops import conv_nd
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 from irc.frontend.onnx_ops.registry import onnx_op
 
@@ -23,6 +24,8 @@ def _require_spatial_input(ctx, x):
 
 @onnx_op("Conv")
 def conv(ctx, n):
+    if conv_nd.is_nd(ctx, n.input[0]):
+        return conv_nd.conv(ctx, n)
     _require_spatial_input(ctx, n.input[0])
     w = ctx.const_array(n.input[1])
     inputs = [n.input[0], ctx.weight(n.input[1], "OIHW")]
@@ -33,6 +36,8 @@ def conv(ctx, n):
 
 @onnx_op("ConvTranspose")
 def conv_transpose(ctx, n):
+    if conv_nd.is_nd(ctx, n.input[0]):
+        raise ctx.error("1D and 3D ConvTranspose are not supported (only 2D, on NCHW inputs)")
     _require_spatial_input(ctx, n.input[0])
     w = ctx.const_array(n.input[1])
     attrs = _spatial_attrs(ctx, n, w.shape[2:])

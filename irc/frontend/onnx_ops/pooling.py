@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from irc.frontend.onnx_ops import conv_nd
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 from irc.frontend.onnx_ops.registry import onnx_op
 
@@ -52,12 +53,16 @@ def _pool_attrs(ctx, n, x):
 
 @onnx_op("MaxPool")
 def max_pool(ctx, n):
+    if conv_nd.is_nd(ctx, n.input[0]):
+        return conv_nd.pool(ctx, n, "max_pool_nd")
     x = _require_nchw(ctx, n.input[0])
     ctx.emit("max_pool2d", [n.input[0]], _pool_attrs(ctx, n, x))
 
 
 @onnx_op("AveragePool")
 def average_pool(ctx, n):
+    if conv_nd.is_nd(ctx, n.input[0]):
+        return conv_nd.pool(ctx, n, "avg_pool_nd")
     x = _require_nchw(ctx, n.input[0])
     attrs = _pool_attrs(ctx, n, x)
     attrs["count_include_pad"] = int(attrs_of(n).get("count_include_pad", 0))
@@ -66,6 +71,8 @@ def average_pool(ctx, n):
 
 @onnx_op("GlobalAveragePool", "GlobalMaxPool")
 def global_pool(ctx, n):
+    if conv_nd.is_nd(ctx, n.input[0]):
+        return conv_nd.global_pool(ctx, n)
     _require_nchw(ctx, n.input[0])
     ctx.emit("global_avg_pool" if n.op_type == "GlobalAveragePool" else "global_max_pool", [n.input[0]])
 
@@ -73,13 +80,17 @@ def global_pool(ctx, n):
 @onnx_op("ReduceMean", "ReduceMax")
 def reduce_over_space(ctx, n):
     """A mean or max over H and W is global pooling (the dynamo exporter writes
-    AdaptiveAvgPool2d((1, 1)) so); reductions over other axes are refused."""
-    x = _require_nchw(ctx, n.input[0])
+    AdaptiveAvgPool2d((1, 1)) so), as is one over all spatial axes of a 1D or 3D map;
+    reductions over other axes are refused."""
+    nd = conv_nd.is_nd(ctx, n.input[0])
+    x = ctx.value(n.input[0]) if nd else _require_nchw(ctx, n.input[0])
     a = attrs_of(n)
     axes = ctx.const_array(n.input[1]).tolist() if optional_input(n, 1) else a.get("axes")  # input from opset 18
-    if axes is None or sorted(int(i) % 4 for i in axes) != [2, 3]:
-        raise ctx.error(f"{n.op_type} over axes {axes} is not supported (only over H and W, as global pooling)")
-    op = "global_avg_pool" if n.op_type == "ReduceMean" else "global_max_pool"
+    rank = len(x.shape)
+    if axes is None or sorted(int(i) % rank for i in axes) != list(range(2, rank)):
+        raise ctx.error(f"{n.op_type} over axes {axes} is not supported (only over all spatial axes, as global "
+                        "pooling)")
+    op = ("global_avg_pool" if n.op_type == "ReduceMean" else "global_max_pool") + ("_nd" if nd else "")
     if a.get("keepdims", 1):
         ctx.emit(op, [n.input[0]])
         return

@@ -1,17 +1,15 @@
-"""Conv2D and Conv2DTranspose."""
+"""Conv2D, DepthwiseConv2D and Conv2DTranspose."""
 
+from irc.lower.grouped import spanned_kernel
 from irc.lower.registry import lowering
 from irc.lower.rules.common import require, weights
 
 
-def _spatial_config(ctx, node, kernel, filters):
+def _spatial_config(ctx, node, kernel):
     a = node.attrs
     require(ctx, node, ctx.value(node).layout == "NHWC", f"input is @{ctx.value(node).layout}, not NHWC")
     require(ctx, node, a.get("padding") in ("same", "valid"), "padding mode not decided (run conv-padding/deconv-padding)")
-    require(ctx, node, a["group"] == 1,
-            f"group={a['group']} left (run grouped-conv)" if node.op == "conv2d"
-            else f"group={a['group']} transposed convolutions are not supported")
-    return {"filters": int(filters), "kernel_size": list(kernel), "strides": list(a["strides"]),
+    return {"kernel_size": list(kernel), "strides": list(a["strides"]),
             "padding": a["padding"], "data_format": "channels_last",
             "activation": a.get("activation", "linear"),
             "use_bias": len(node.inputs) > 2}
@@ -20,12 +18,25 @@ def _spatial_config(ctx, node, kernel, filters):
 @lowering("conv2d")
 def conv2d(ctx, node):
     params = weights(ctx, node, [("kernel", "HWIO"), ("bias", "C")])
-    kh, kw, _, filters = params[0][1].shape
-    config = _spatial_config(ctx, node, (kh, kw), filters)
+    kh, kw, per_group, filters = params[0][1].shape
+    group = node.attrs["group"]
     require(ctx, node, node.attrs["pads"] == [0, 0, 0, 0] or node.attrs["padding"] == "same",
-             f"pads {node.attrs['pads']} left for a valid convolution")
-    config["dilation_rate"] = list(node.attrs["dilations"])
-    return ctx.add_layer(node, "Conv2D", config, weights=params)
+            f"pads {node.attrs['pads']} left for a valid convolution")
+    if group == 1 or per_group > 1:
+        # Grouped at its real size, as Keras 3's Conv2D(groups) (irc/lower/grouped.py).
+        config = {**_spatial_config(ctx, node, (kh, kw)), "dilation_rate": list(node.attrs["dilations"])}
+        groups = {"groups": int(group)} if group > 1 else {}
+        return ctx.add_layer(node, "Conv2D", {"filters": int(filters), **config, **groups}, weights=params)
+    # Depthwise: output channel c * multiplier + m reads input channel c only, as ONNX's
+    # groups and Keras's depthwise_kernel (kh, kw, channels, multiplier) both order them.
+    # TF.js's DepthwiseConv2D ignores dilation_rate (and Keras.js's SeparableConv2D has none):
+    # a dilated kernel is written as the kernel it spans, zeros between its taps (exact; Keras
+    # pads it for 'same' as it pads the dilated one).
+    multiplier = filters // group
+    depthwise = spanned_kernel(params[0][1].reshape(kh, kw, group, multiplier), node.attrs["dilations"])
+    config = {**_spatial_config(ctx, node, depthwise.shape[:2]), "dilation_rate": [1, 1]}
+    return ctx.add_layer(node, "DepthwiseConv2D", {"depth_multiplier": int(multiplier), **config},
+                         weights=[("depthwise_kernel", depthwise), *params[1:]])
 
 
 @lowering("conv2d_transpose")
@@ -33,5 +44,6 @@ def conv2d_transpose(ctx, node):
     params = weights(ctx, node, [("kernel", "HWOI"), ("bias", "C")])
     kh, kw, filters, _ = params[0][1].shape
     require(ctx, node, node.attrs["dilations"] == [1, 1], "Keras.js Conv2DTranspose has no dilation")
-    config = _spatial_config(ctx, node, (kh, kw), filters)
-    return ctx.add_layer(node, "Conv2DTranspose", config, weights=params)
+    require(ctx, node, node.attrs["group"] == 1, f"group={node.attrs['group']} transposed convolutions are not supported")
+    config = _spatial_config(ctx, node, (kh, kw))
+    return ctx.add_layer(node, "Conv2DTranspose", {"filters": int(filters), **config}, weights=params)

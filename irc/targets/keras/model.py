@@ -13,6 +13,9 @@ SUPPORTED = {
     "Flatten", "Permute", "Cropping2D", "ZeroPadding2D", "Add", "Concatenate", "MaxPooling2D",
     "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "LeakyReLU", "UpSampling2D",
     "Subtract", "Multiply", "Maximum", "Minimum", "Average", "ELU", "PReLU", "RepeatVector",
+    "DepthwiseConv2D",
+    *(f"{name}{dims}" for dims in ("1D", "3D") for name in (
+        "Conv", "MaxPooling", "AveragePooling", "GlobalAveragePooling", "GlobalMaxPooling", "ZeroPadding", "Cropping")),
 }
 _MERGE = {"Add", "Concatenate", "Subtract", "Multiply", "Maximum", "Minimum", "Average"}
 
@@ -27,6 +30,7 @@ _DROPPED_KEYS = {
     "gamma_regularizer", "beta_constraint", "gamma_constraint",
 }
 _RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}  # Keras 3 deprecates `alpha`
+_RENAMED_WEIGHTS = {"DepthwiseConv2D": {"depthwise_kernel": "kernel"}}  # Keras 3's variable names
 
 
 def import_keras():
@@ -80,7 +84,8 @@ def _make_layer(keras, layer):
 
 def _set_weights(keras_layer, layer):
     expected = [variable.name for variable in keras_layer.weights]
-    given = [param for param, _ in layer.weights]
+    renames = _RENAMED_WEIGHTS.get(layer.class_name, {})
+    given = [renames.get(param, param) for param, _ in layer.weights]
     if given != expected:
         raise IrcError(f"layer '{layer.name}' has weights {given}, but Keras's "
                        f"{layer.class_name} for this config takes {expected}")

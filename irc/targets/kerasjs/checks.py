@@ -11,7 +11,7 @@ from irc.errors import IrcError
 # Layers whose Keras.js CPU implementation writes its result into the input's buffer
 # (e.g. BatchNormalization.js: `new Tensor(x.tensor.data, ...)` shares memory).
 _IN_PLACE = {"BatchNormalization", "LeakyReLU", "ELU", "PReLU", "ThresholdedReLU"}
-_KERNEL_BIAS = {"Dense", "Conv2D", "Conv2DTranspose"}
+_KERNEL_BIAS = {"Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"}
 
 
 def check_for_kerasjs(model):
@@ -24,6 +24,10 @@ def check_for_kerasjs(model):
 def check_layer_configs(model):
     """Configs Keras.js's layer constructors throw on, at load time."""
     for layer in model.layers:
+        if layer.config.get("groups", 1) != 1:
+            raise IrcError(f"Keras.js: layer '{layer.name}' ({layer.class_name}, from {layer.source or 'import'}) "
+                           f"has groups={layer.config['groups']}; Keras.js's convolutions ignore groups "
+                           "(irc/targets/kerasjs/grouped.py writes them without)")
         if layer.class_name in ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D"):
             dilation, strides = _as_list(layer.config.get("dilation_rate", 1)), _as_list(layer.config.get("strides", 1))
             # Conv2D.js: "Incompatible combination of dilation_rate with strides." (as in Keras)

@@ -1,6 +1,8 @@
 """The model as Keras.js 1.0 gets it: a copy of the lowered model with what only Keras.js
 needs added (the lowered model is what every other target gets, unchanged):
 
+- grouped Conv2D and DepthwiseConv2D (which Keras.js lacks) become SeparableConv2D with a 0/1
+  pointwise kernel, or a block-diagonal Conv2D (irc/targets/kerasjs/grouped.py);
 - Concatenations off the last axis go through Permutes (irc/targets/kerasjs/concat_permutes.py);
 - in-place layers sharing their input read a copy of it (irc/targets/kerasjs/in_place.py);
 - Dense layers wider than a WebGL texture run in column groups (irc/targets/kerasjs/wide_dense.py).
@@ -15,6 +17,7 @@ import dataclasses
 from irc.lower.keras_graph import KerasLayer
 from irc.lower.naming import LayerNamer
 from irc.targets.kerasjs.concat_permutes import permute_concatenations
+from irc.targets.kerasjs.grouped import separable_grouped
 from irc.targets.kerasjs.in_place import copy_inputs_of_in_place_layers
 from irc.targets.kerasjs.wide_dense import split_wide_dense
 
@@ -41,6 +44,7 @@ class Legalization:
 def legalize(model):
     """-> a new KerasModel for Keras.js 1.0; `model` is left as it is."""
     work = Legalization(model)
+    separable_grouped(work)
     permute_concatenations(work)
     copy_inputs_of_in_place_layers(work)
     split_wide_dense(work)

@@ -64,7 +64,9 @@ def _body(model, quantization):
               + pb.string_field(4, BACKEND) + pb.string_field(5, config_json))
     for layer, param, array in weights_in_file_order(model):
         name = weight_name(layer.name, param)
-        if quantization is not None and quantization.applies_to(f"{layer.name}/{param}", np.size(array)):
+        if np.asarray(array).dtype == np.uint8:
+            data = _exact_uint8_data(array)
+        elif quantization is not None and quantization.applies_to(f"{layer.name}/{param}", np.size(array)):
             data = _uint8_data(array, f"{layer.name}/{param}", quantization)
         else:
             data = _float32_data(array)
@@ -85,6 +87,14 @@ def _uint8_data(array, name, quantization):
     quantization.record(name, array, uint8_decoded(codes, low, high))
     return (pb.string_field(4, "uint8") + pb.bytes_field(5, codes)
             + pb.float32_field(6, low) + pb.float32_field(7, high))
+
+
+def _exact_uint8_data(codes):
+    """Integer weights 0..255 (a legalisation's 0/1 kernels) as their own uint8 codes: with
+    quantize_min 0 and quantize_max 255, Keras.js's decoding q * (255 - 0) / 255 + 0 gives
+    each q back exactly."""
+    return (pb.string_field(4, "uint8") + pb.bytes_field(5, np.ascontiguousarray(codes))
+            + pb.float32_field(6, 0.0) + pb.float32_field(7, 255.0))
 
 
 def _content_id(chunks):

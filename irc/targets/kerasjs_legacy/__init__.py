@@ -15,8 +15,9 @@ RUNTIME = "keras-js@0.3.0"
 
 
 def write(model, out_dir, quantization):
+    from irc.lower.grouped import without_groups
     from irc.targets.kerasjs_legacy.writer import write_legacy_files
-    return write_legacy_files(model, out_dir)
+    return write_legacy_files(without_groups(model), out_dir)      # 0.3.0 has no grouped convolutions
 
 
 def run(out_dir, feeds_list):

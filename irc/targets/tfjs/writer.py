@@ -31,6 +31,7 @@ import numpy as np
 
 import irc
 from irc.errors import IrcError
+from irc.lower.grouped import ungrouped
 from irc.lower.keras_graph import json_default, pair
 from irc.lower.shapes import KERAS_SHAPES
 from irc.targets.quantize import uint8_affine
@@ -46,9 +47,10 @@ KERAS_VERSION = "2.1.6"
 TFJS_VERSION = "4.22.0"                # the @tensorflow/tfjs-layers whose reader this follows
 QUANTIZED = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}
 
-_KERNEL = ("Dense", "Conv2D", "Conv2DTranspose")
-# tfjs-layers 4.22 has every layer class irc knows the Keras shape of (irc/lower/shapes.py).
-_LAYERS = frozenset(KERAS_SHAPES)
+_KERNEL = ("Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose")
+# tfjs-layers 4.22 has every layer class irc knows the Keras shape of (irc/lower/shapes.py) but these.
+_LAYERS = frozenset(KERAS_SHAPES) - {"ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D",
+                                     "GlobalAveragePooling3D", "GlobalMaxPooling3D"}
 # Activation identifiers tfjs-layers registers (activations.js), in Keras spelling.
 _ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "softplus", "softsign", "selu", "hard_sigmoid",
                 "softmax", "elu"}
@@ -195,6 +197,8 @@ def tfjs_layers(model):
     - BatchNormalization whose divisor sqrt(variance + epsilon) is exactly 1 in float32 (the
       lowering's affine maps: 0.999f + 1e-3): tfjs's cpu kernel adds in doubles, where it is
       not, so it is stored as variance 0, epsilon 1 (exactly 1 in any precision).
+    - Conv2D with groups: tfjs-layers' Conv2D has none; it is written with the block-diagonal
+      kernel (irc/lower/grouped.py). DepthwiseConv2D is tfjs's own.
     - Subtract: tfjs-layers has no Subtract; a - b is Add(a, -b) with -b an exact
       BatchNormalization (gamma -1, mean 0, variance 0, epsilon 1).
     A rewritten layer's last layer keeps its name (so its consumers and the model's outputs
@@ -205,6 +209,8 @@ def tfjs_layers(model):
     names = {layer.name for layer in model.layers}
     out = []
     for layer in model.layers:
+        if layer.class_name == "Conv2D":
+            layer = ungrouped(layer)
         check_layer(layer, shapes)
         weights = [(param, array, f"{layer.name}/{param}") for param, array in layer.weights]
         if layer.class_name == "BatchNormalization":
@@ -269,6 +275,8 @@ def expected_params(layer):
         return ["kernel"] + bias
     if cls == "SeparableConv2D":
         return ["depthwise_kernel", "pointwise_kernel"] + bias
+    if cls == "DepthwiseConv2D":
+        return ["depthwise_kernel"] + bias
     if cls == "BatchNormalization":
         return (["gamma"] if config.get("scale", True) else []) + (["beta"] if config.get("center", True) else []) \
             + ["moving_mean", "moving_variance"]
@@ -285,7 +293,7 @@ def check_layer(layer, shapes):
     emitted = [param for param, _ in layer.weights]
     if emitted != expected_params(layer):
         raise _refuse(layer, f"has weights {emitted}, tfjs-layers creates {expected_params(layer)} for this config")
-    if cls in ("Conv2D", "SeparableConv2D"):
+    if cls in ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D"):
         dilation, strides = pair(config.get("dilation_rate", 1)), pair(config.get("strides", 1))
         if any(d != 1 for d in dilation) and any(s != 1 for s in strides):
             raise _refuse(layer, f"dilation_rate {dilation} with strides {strides}: tfjs convolves with "

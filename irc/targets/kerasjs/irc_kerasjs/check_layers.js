@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Layer-level check: irc's Conv2D / Conv2DTranspose / Dense / pooling / Add / Activation and the ndarray-gemm substitute
+// Layer-level check: irc's Conv2D / Conv2DTranspose / SeparableConv2D / Dense / pooling / Add / Activation and the
+// ndarray-gemm substitute
 // against stock keras-js 1.0.3 on random weights, over paddings, strides, dilations,
 // activations, bias on/off, odd sizes and a strided (transposed) input.
 //
@@ -112,6 +113,37 @@ for (const padding of ['valid', 'same']) {
           a.call(input(stock, x, [H, W, C], transposed)), b.call(input(ours, x, [H, W, C], transposed)))) failures++;
       }
       i++;
+    }
+  }
+}
+
+// SeparableConv2D: the depthwise step, then the pointwise kernels irc writes (the identity for a
+// depthwise convolution; the 0/1 sums of groups of `per` input channels for a grouped one) or any.
+let sep = 0;
+for (const padding of ['valid', 'same']) {
+  for (const strides of [[1, 1], [2, 2], [2, 1]]) {
+    for (const [C, M, k, per] of [[5, 1, [3, 3], 1], [4, 2, [3, 2], 1], [6, 1, [5, 5], 0], [3, 3, [2, 3], 0], [4, 3, [3, 3], 2]]) {
+      const [H, W] = [9, 8];
+      const N = C * M;
+      const F = per ? (C / per) * M : 7;
+      const activation = ['linear', 'relu', 'sigmoid', 'tanh'][sep % 4];
+      const use_bias = sep % 5 !== 0;
+      const transposed = sep++ % 3 === 2;
+      // row c * M + m of a group sum: a 1 in column (c / per) * M + m
+      const pointwise = per ? Float32Array.from({ length: N * F }, (_, j) => {
+        const [row, col] = [Math.floor(j / F), j % F];
+        return col === Math.floor(Math.floor(row / M) / per) * M + (row % M) ? 1 : 0;
+      }) : rand(N * F);
+      const weights = [[rand(k[0] * k[1] * C * M), [k[0], k[1], C, M]], [pointwise, [1, 1, N, F]]];
+      if (use_bias) weights.push([rand(F), [F]]);
+      const [a, b] = layerPair('SeparableConv2D', {
+        filters: F, kernel_size: k, strides, padding, depth_multiplier: M, activation, use_bias,
+      }, weights);
+      const x = rand(H * W * C);
+      for (let run = 0; run < 2; run++) {
+        if (!compare(`SeparableConv2D ${JSON.stringify({ padding, strides, C, M, k, per, activation, use_bias, transposed })} run ${run}`,
+          a.call(input(stock, x, [H, W, C], transposed)), b.call(input(ours, x, [H, W, C], transposed)))) failures++;
+      }
     }
   }
 }

@@ -14,6 +14,8 @@
 //     Conv2DTranspose's scatter of the product's patches onto its output (see emitCol2im).
 //   biasact(x, P, F, bias, relu)
 //     x[p, :] = act(x[p, :] + bias) over a P x F row-major block (see emitBiasAct).
+//   depthwise(x, w, out, H, W, N, outH, outW, kh, kw, s0, s1, padT, padL)
+//     out[p, :] += the depthwise convolution's taps of x (see emitDepthwise).
 // 'relaxed' fuses each multiply-add with f32x4.relaxed_madd.
 'use strict';
 
@@ -140,6 +142,7 @@ function emit(relaxed) {
   L.push('  )');
   emitCol2im(L);
   emitBiasAct(L);
+  emitDepthwise(L);
   L.push(')');
   // gemv's B registers
   const text = L.join('\n') + '\n';
@@ -159,6 +162,65 @@ function addRow(L, ind, dst, src) {
   L.push(`${ind}  (f32.store (i32.add (local.get ${dst}) (local.get $n)) (f32.add (f32.load (i32.add (local.get ${dst}) (local.get $n))) (f32.load (i32.add (local.get ${src}) (local.get $n)))))`);
   L.push(`${ind}  (local.set $n (i32.add (local.get $n) (i32.const 4)))`);
   L.push(`${ind}  (br $sloop)))`);
+}
+
+// dst[0:F] += src[0:F] * wr[0:F] (byte addresses; Fb = 4F, F4b = Fb rounded down to 16)
+function maddRow(L, ind, dst, src, wr) {
+  const at = (base) => `(i32.add (local.get ${base}) (local.get $n))`;
+  L.push(`${ind}(local.set $n (i32.const 0))`);
+  L.push(`${ind}(block $vdone (loop $vloop`);
+  L.push(`${ind}  (br_if $vdone (i32.ge_u (local.get $n) (local.get $F4b)))`);
+  L.push(`${ind}  (v128.store ${at(dst)} (f32x4.add (v128.load ${at(dst)}) (f32x4.mul (v128.load ${at(src)}) (v128.load ${at(wr)}))))`);
+  L.push(`${ind}  (local.set $n (i32.add (local.get $n) (i32.const 16)))`);
+  L.push(`${ind}  (br $vloop)))`);
+  L.push(`${ind}(block $sdone (loop $sloop`);
+  L.push(`${ind}  (br_if $sdone (i32.ge_u (local.get $n) (local.get $Fb)))`);
+  L.push(`${ind}  (f32.store ${at(dst)} (f32.add (f32.load ${at(dst)}) (f32.mul (f32.load ${at(src)}) (f32.load ${at(wr)}))))`);
+  L.push(`${ind}  (local.set $n (i32.add (local.get $n) (i32.const 4)))`);
+  L.push(`${ind}  (br $sloop)))`);
+}
+
+// depthwise(x, w, out, H, W, N, outH, outW, kh, kw, s0, s1, padT, padL): SeparableConv2D's
+// depthwise step on N channels (a multiplier's copies of a channel already side by side in x):
+// out[oy, ox, :] (outH x outW x N) += x[iy, ix, :] * w[r, c, :] for each tap (r, c) whose
+// input pixel (iy, ix) = (oy*s0 + r - padT, ox*s1 + c - padL) lies inside x (H x W x N).
+function emitDepthwise(L) {
+  L.push('  (func (export "depthwise") (param $x i32) (param $w i32) (param $out i32) (param $H i32) (param $W i32) (param $N i32) (param $outH i32) (param $outW i32) (param $kh i32) (param $kw i32) (param $s0 i32) (param $s1 i32) (param $padT i32) (param $padL i32)');
+  L.push('    (local $oy i32) (local $ox i32) (local $r i32) (local $c i32) (local $iy i32) (local $ix i32) (local $src i32) (local $dst i32) (local $wr i32) (local $n i32) (local $Fb i32) (local $F4b i32)');
+  L.push('    (local.set $Fb (i32.shl (local.get $N) (i32.const 2)))');
+  L.push('    (local.set $F4b (i32.and (local.get $Fb) (i32.const -16)))');
+  L.push('    (local.set $dst (local.get $out))');
+  L.push('    (local.set $oy (i32.const 0))');
+  L.push('    (block $oydone (loop $oyloop');
+  L.push('      (br_if $oydone (i32.ge_s (local.get $oy) (local.get $outH)))');
+  L.push('      (local.set $ox (i32.const 0))');
+  L.push('      (block $oxdone (loop $oxloop');
+  L.push('        (br_if $oxdone (i32.ge_s (local.get $ox) (local.get $outW)))');
+  L.push('        (local.set $wr (local.get $w))');
+  L.push('        (local.set $r (i32.const 0))');
+  L.push('        (block $rdone (loop $rloop');
+  L.push('          (br_if $rdone (i32.ge_s (local.get $r) (local.get $kh)))');
+  L.push('          (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s0)) (local.get $r)) (local.get $padT)))');
+  L.push('          (local.set $c (i32.const 0))');
+  L.push('          (block $cdone (loop $cloop');
+  L.push('            (br_if $cdone (i32.ge_s (local.get $c) (local.get $kw)))');
+  L.push('            (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $s1)) (local.get $c)) (local.get $padL)))');
+  L.push('            (if (i32.and (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (local.get $iy) (local.get $H)))');
+  L.push('                         (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.lt_s (local.get $ix) (local.get $W)))) (then');
+  L.push('              (local.set $src (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $W)) (local.get $ix)) (local.get $Fb))))');
+  maddRow(L, '              ', '$dst', '$src', '$wr');
+  L.push('            ))');
+  L.push('            (local.set $wr (i32.add (local.get $wr) (local.get $Fb)))');
+  L.push('            (local.set $c (i32.add (local.get $c) (i32.const 1)))');
+  L.push('            (br $cloop)))');
+  L.push('          (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  L.push('          (br $rloop)))');
+  L.push('        (local.set $dst (i32.add (local.get $dst) (local.get $Fb)))');
+  L.push('        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))');
+  L.push('        (br $oxloop)))');
+  L.push('      (local.set $oy (i32.add (local.get $oy) (i32.const 1)))');
+  L.push('      (br $oyloop)))');
+  L.push('  )');
 }
 
 // col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW): Conv2DTranspose's

@@ -6,6 +6,7 @@
 //   gemv(x, w, y, k, nb): y[16nb] += x[k] * W[k x 16nb]
 //   col2im(g, ldc, out, H, W, kh, kw, F, s0, s1, padT, padL, outH, outW): Conv2DTranspose's scatter
 //   biasact(x, P, F, bias, relu): x[P x F] = act(x + bias) (bias 0: none; relu 0: identity)
+//   depthwise(x, w, out, H, W, N, outH, outW, kh, kw, s0, s1, padT, padL): out += depthwise taps
 // The kernel is chosen on first use: IRC_KERASJS_KERNEL (process.env in Node, or a global)
 // may force 'js', 'wasm-simd' or 'relaxed-simd'; otherwise relaxed SIMD when the engine
 // validates it, then SIMD, then JavaScript.
@@ -38,13 +39,14 @@ function wasmKernel(name, base64) {
   }
   // Under 4 KB: synchronous compilation is allowed on a browser's main thread.
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  const { memory, gemm, gemv, col2im, biasact } = instance.exports;
+  const { memory, gemm, gemv, col2im, biasact, depthwise } = instance.exports;
   return {
     name,
     gemm,
     gemv,
     col2im,
     biasact,
+    depthwise,
     buffer: () => memory.buffer,
     grow(bytes) {
       const have = memory.buffer.byteLength;
@@ -124,12 +126,31 @@ function jsKernel() {
       }
     }
   }
+  function depthwise(x, w, out, H, W, N, outH, outW, kh, kw, s0, s1, padT, padL) {
+    x >>>= 2; w >>>= 2; out >>>= 2;
+    for (let oy = 0, d = out; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, d += N) {
+        for (let r = 0; r < kh; r++) {
+          const iy = oy * s0 + r - padT;
+          if (iy < 0 || iy >= H) continue;
+          for (let c = 0; c < kw; c++) {
+            const ix = ox * s1 + c - padL;
+            if (ix < 0 || ix >= W) continue;
+            const s = x + (iy * W + ix) * N;
+            const wr = w + (r * kw + c) * N;
+            for (let n = 0; n < N; n++) f[d + n] += f[s + n] * f[wr + n];
+          }
+        }
+      }
+    }
+  }
   return {
     name: 'js',
     gemm,
     gemv,
     col2im,
     biasact,
+    depthwise,
     buffer: () => buffer,
     grow(bytes) {
       if (bytes <= buffer.byteLength) return;

@@ -1,7 +1,8 @@
-// irc's flat CPU paths for Keras.js 1.0.3's Conv2D, Conv2DTranspose and Dense, installed as
-// `_callCPU` overrides on their prototypes. Each computes what the stock `_callCPU`
-// computes (same output Tensor shape, bias, activation) with the weights packed once per
-// layer into the kernel's heap; any case not handled here runs the stock method.
+// irc's flat CPU paths for Keras.js 1.0.3's Conv2D, Conv2DTranspose, SeparableConv2D, Dense,
+// pooling, Add and Activation, installed as `_callCPU` overrides on their prototypes. Each
+// computes what the stock `_callCPU` computes (same output Tensor shape, bias, activation)
+// with the weights packed once per layer into the kernel's heap; any case not handled here
+// runs the stock method.
 // The WebGL path (`_callGPU`) is untouched.
 'use strict';
 
@@ -162,6 +163,50 @@ function poolFlat(out, xd, isMax, H, W, C, outW, rowsOut, colsOut, nbRow, nbCol,
   }
 }
 
+// x (H x W x C) with each channel repeated M times side by side (H x W x C*M) into f at float index a
+function repeatChannels(f, a, xd, P, C, M) {
+  for (let p = 0, d = a; p < P; p++) {
+    for (let ch = 0; ch < C; ch++) {
+      const v = xd[p * C + ch];
+      for (let m = 0; m < M; m++) f[d++] = v;
+    }
+  }
+}
+
+// -> for a 1x1 kernel tensor (1, 1, N, F) whose every row holds one 1 and zeros (the pointwise
+// kernels irc writes: the identity for a depthwise convolution, the sums of each group's
+// partial results for a grouped one), the column of each row's 1 (Int32Array N); else null
+function onesColumns(t) {
+  if (t.shape.length !== 4 || t.shape[0] !== 1 || t.shape[1] !== 1) return null;
+  const [, , n, f] = t.shape;
+  const d = flat(t);
+  const cols = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let col = -1;
+    for (let j = 0; j < f; j++) {
+      const v = d[i * f + j];
+      if (v === 1 && col < 0) col = j;
+      else if (v !== 0) return null;
+    }
+    if (col < 0) return null;
+    cols[i] = col;
+  }
+  return cols;
+}
+
+// out[p, cols[i]] = bias[cols[i]] + the sum of src[p, i] over the rows i in ascending order, in
+// doubles and rounded once: what the product with the 0/1 kernel gives, without its zeros
+function scatterSum(out, src, cols, bias, P, N, F) {
+  const acc = new Float64Array(F);
+  for (let p = 0; p < P; p++) {
+    if (bias) acc.set(bias);
+    else acc.fill(0);
+    const row = p * N;
+    for (let i = 0; i < N; i++) acc[cols[i]] += src[row + i];
+    out.set(acc, p * F);
+  }
+}
+
 // -> whether the layer's activation is keras-js's relu as layers call it (no alpha, no max
 // value: max(v, 0)), which the kernels apply on the flat result
 function isPlainRelu(layer) {
@@ -180,6 +225,7 @@ function install(layers, Tensor) {
     AveragePooling2D: layers.AveragePooling2D.prototype._callCPU,
     Add: layers.Add.prototype._callCPU,
     Activation: layers.Activation.prototype._callCPU,
+    SeparableConv2D: layers.SeparableConv2D.prototype._callCPU,
   };
 
   Conv2D._callCPU = function ircConv2D(x) {
@@ -283,6 +329,59 @@ function install(layers, Tensor) {
     this.output = new Tensor([], this.outputShape);
     this.output.tensor.data.set(h.f32.subarray(o0, o0 + P * F));
     if (!relu) this.activationFunc(this.output);
+  };
+
+  // SeparableConv2D: its depthwise step (stock: a product over every pair of channels, of which
+  // it keeps the diagonal) straight from the input, in the kernel's `depthwise`; its pointwise
+  // step irc's Conv2D, or, for the 0/1 kernels irc writes for depthwise and grouped
+  // convolutions, only the additions they make (x * 1 plus products with 0 is x for finite
+  // values: stock's result).
+  layers.SeparableConv2D.prototype._callCPU = function ircSeparableConv2D(x) {
+    const t = x.tensor;
+    const dw = this._depthwiseConv;
+    const pw = this._pointwiseConv;
+    const kernel = dw && dw.weights['kernel'] && dw.weights['kernel'].tensor;
+    if (this.dataFormat !== 'channels_last' || t.shape.length !== 3 || !kernel || kernel.shape.length !== 4) {
+      return stock.SeparableConv2D.call(this, x);
+    }
+    dw.inputShape = t.shape;
+    dw._calcOutputShape(t.shape);
+    const [H, W, C] = t.shape;
+    const [M, kh, kw] = dw.kernelShape;
+    const [outH, outW, N] = dw.outputShape;
+    // the kernel (kh, kw, C, M) is (kh * kw) rows of N = C * M weights, as the kernel reads them
+    if (!this._ircDepthwise || this._ircDepthwise.h !== heap() || this._ircDepthwise.src !== kernel) {
+      const h = heap();
+      const ptr = h.alloc(kernel.size);
+      h.f32.set(flat(kernel), ptr >>> 2);
+      this._ircDepthwise = { h, ptr, src: kernel };
+    }
+    const { h, ptr } = this._ircDepthwise;
+    const P = outH * outW;
+    const [px, po] = h.scratch([H * W * N, P * N]);
+    const f = h.f32;
+    if (M === 1) f.set(flat(t), px >>> 2);
+    else repeatChannels(f, px >>> 2, flat(t), H * W, C, M);
+    f.fill(0, po >>> 2, (po >>> 2) + P * N);
+    h.kernel.depthwise(px, ptr, po, H, W, N, outH, outW, kh, kw, dw.strides[0], dw.strides[1],
+                       dw.inputPadding[0], dw.inputPadding[2]);
+    const depthwise = new Tensor([], dw.outputShape);
+    depthwise.tensor.data.set(h.f32.subarray(po >>> 2, (po >>> 2) + P * N));
+    dw.output = depthwise;
+    const pointwise = pw.weights['kernel'].tensor;
+    if (this._ircOnes === undefined || this._ircOnes.src !== pointwise) {
+      this._ircOnes = { src: pointwise, cols: onesColumns(pointwise) };
+    }
+    if (this._ircOnes.cols) {
+      const F = pointwise.shape[3];
+      this.output = new Tensor([], [outH, outW, F]);
+      scatterSum(this.output.tensor.data, depthwise.tensor.data, this._ircOnes.cols,
+                 pw.useBias ? flat(pw.weights['bias'].tensor) : null, outH * outW, N, F);
+    } else {
+      pw._callCPU(depthwise);
+      this.output = pw.output;
+    }
+    this.activationFunc(this.output);
   };
 
   // Pooling (max and average), channels_last: stock's windows over its padded input ('same':
