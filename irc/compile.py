@@ -41,6 +41,7 @@ def compile_model(model_path, out_dir, options=None):
         if options.probe else None
     built = build_graph(model_path, options, options, on_import=take_reference)
     model = lower(built.graph)
+    source_batch = built.graph.source_batch
     built.graph = None    # memory: the IR is done with once lowered
     reference = references[0] if references else None
     with _staging(out_dir, options.force) as staging:
@@ -49,8 +50,8 @@ def compile_model(model_path, out_dir, options=None):
         if not quantization.mode:         # quantized compiles have their own expected error
             _refuse_a_miss(fidelity, model_path, options, reference, built.source.path)
         page = write_page(staging, [t.name for t in targets], options.runtime)
-        write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes), page),
-                       staging / MANIFEST)
+        write_manifest(build_manifest(model, built.source, files, pipeline_entry(options, built.passes), page,
+                                      source_batch), staging / MANIFEST)
         # No timing in OUT: compiling the same input twice gives byte-identical files.
         write_report(staging / "report.md", model, built.source, built.pass_log, fidelity, quantization)
     return model, fidelity

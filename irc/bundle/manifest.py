@@ -34,11 +34,13 @@ def pipeline_entry(options, names):
             "plugins": [Path(p).name for p in options.plugins]}
 
 
-def build_manifest(model, source, files, pipeline, page=None):
-    """page: what write_page wrote ({files, bundle: the Keras.js script index.html loads}), or None."""
+def build_manifest(model, source, files, pipeline, page=None, source_batch=1):
+    """page: what write_page wrote ({files, bundle: the Keras.js script index.html loads}), or None.
+    source_batch: the batch the source was exported at; the files run one sample of it at a time."""
     return {
         "irc_version": irc.__version__,
         "source": {"path": source.path.name, "framework": source.framework, "sha256": source.sha256},
+        "source_batch": source_batch,
         "inputs": [tensor_entry(s) for s in model.inputs],
         "outputs": [dict(tensor_entry(s), value_range=value_range(model, s.layer)) for s in model.outputs],
         "targets": files,
@@ -46,7 +48,8 @@ def build_manifest(model, source, files, pipeline, page=None):
         "layers": {layer.name: layer.source for layer in model.layers},
         "pipeline": pipeline,
         "note": "runtime = source.transpose(perm); shapes include the batch axis, which "
-                "Keras.js does not take: pass the data without it",
+                "Keras.js does not take: pass the data without it, one sample at a time (the "
+                "source model takes source_batch of them)",
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from irc.bundle.run import split_samples, stack_samples
 from irc.errors import IrcError
 
 
@@ -84,15 +85,18 @@ def measure(model, target, out_dir, reference, runtime=None):
     name, probe = reference
     if probe is None:
         return ProbeResult(target.name, name, skipped=f"{name} is not installed")
-    feeds = {spec.layer: probe.inputs[spec.source_name].transpose(spec.perm)[0] for spec in model.inputs}
+    # A source at batch N > 1 (irc/frontend/batch.py) ran whole; the files run each sample alone.
+    first = model.inputs[0]
+    samples = split_samples(probe.inputs, len(probe.inputs[first.source_name]) // first.source_shape[0])
+    feeds = [{spec.layer: sample[spec.source_name].transpose(spec.perm)[0] for spec in model.inputs}
+             for sample in samples]
     try:
-        outputs = target.execute(out_dir, [feeds], runtime)[0]
+        results = target.execute(out_dir, feeds, runtime)
     except IrcError as exc:
         return ProbeResult(target.name, name, skipped=str(exc))
-    errors = {}
-    for spec in model.outputs:
-        got = np.asarray(outputs[spec.layer]).reshape(spec.shape).transpose(np.argsort(spec.perm))
-        errors[spec.source_name] = output_error(got, probe.outputs[spec.source_name])
+    outputs = stack_samples([{spec.source_name: np.asarray(result[spec.layer]).reshape(spec.shape)
+                              .transpose(np.argsort(spec.perm)) for spec in model.outputs} for result in results])
+    errors = {output: output_error(got, probe.outputs[output]) for output, got in outputs.items()}
     return ProbeResult(target.name, name, errors)
 
 

@@ -107,7 +107,8 @@ class IrWatch:
     def start(self, source, graph):
         """On import, while the source still holds the ONNX model and its weights."""
         self.feeds = probe_inputs(graph, self.options)
-        self.reference = run_all_tensors(reference_model(source.proto, source.weights), self.feeds)
+        self.reference = run_all_tensors(reference_model(source.proto, source.weights, graph.source_batch),
+                                         self.feeds)
         self.after("import", graph)
 
     def after(self, name, graph):

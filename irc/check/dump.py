@@ -69,7 +69,7 @@ def _annotator(proto, weights, imported, options):
     from irc.check.compare import Tolerance
     from irc.check.onnx_reference import reference_model, run_all_tensors
     feeds = probe_inputs(imported, CheckOptions(input_path=options.input_path))
-    reference = run_all_tensors(reference_model(proto, weights), feeds)
+    reference = run_all_tensors(reference_model(proto, weights, imported.source_batch), feeds)
     return lambda graph: ir_diffs(graph, feeds, reference, Tolerance(options.atol, options.rtol))[0]
 
 

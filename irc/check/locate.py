@@ -28,13 +28,15 @@ def locate_probe_failure(model_path, options, framework, probe, target):
     found = {}
 
     def on_import(source, graph):
-        found["feeds"] = {name: probe.inputs[name] for name in graph.inputs}
-        found["reference"] = run_all_tensors(reference_model(source.proto, source.weights), found["feeds"])
+        # A model compiled from batch N > 1 is a batch-1 graph: its first sample stands for all.
+        found["feeds"] = {name: probe.inputs[name][:1] for name in graph.inputs}
+        found["reference"] = run_all_tensors(reference_model(source.proto, source.weights, graph.source_batch),
+                                             found["feeds"])
 
     with contextlib.redirect_stderr(io.StringIO()):     # the first build already gave its warnings
         built = build_graph(model_path, quiet, quiet, on_import=on_import)
     if framework != "ONNX Runtime":
-        export = _export_error(found["reference"], probe.outputs)
+        export = _export_error(found["reference"], {name: y[:1] for name, y in probe.outputs.items()})
         if export.over:
             return (f"the exported ONNX itself is off by {export.abs:.2e} from {framework} (ONNX Runtime on "
                     "the probe input): the export holds something that depends on the traced input (a value "

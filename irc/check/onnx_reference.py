@@ -6,12 +6,14 @@ import numpy as np
 from onnx import numpy_helper
 
 from irc.errors import IrcError
+from irc.frontend.batch import at_batch_one
 
 
-def reference_model(proto, weights):
+def reference_model(proto, weights, source_batch=1):
     """The source ONNX with its weights inside (the Chainer front end keeps them apart)
-    and every node output declared a graph output."""
-    model = copy.deepcopy(proto)
+    and every node output declared a graph output. source_batch > 1 (the graph's, see
+    irc/frontend/batch.py): the model declared at batch 1, as irc compiled it."""
+    model = at_batch_one(proto) if source_batch > 1 else copy.deepcopy(proto)
     weights = weights or {}
     model.graph.initializer.extend(numpy_helper.from_array(np.asarray(a), n) for n, a in weights.items())
     constant = {t.name for t in model.graph.initializer}

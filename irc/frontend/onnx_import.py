@@ -8,8 +8,10 @@ from onnx import numpy_helper
 
 from irc.errors import IrcError
 from irc.frontend import onnx_ops  # noqa: F401  (registers the handlers)
+from irc.frontend.batch import per_sample
 from irc.frontend.constant_nodes import fold_if_constant
 from irc.frontend.onnx_ops.registry import HANDLERS
+from irc.frontend.onnx_ops.unsupported import NO_KERASJS_FORM
 from irc.frontend.weight_checks import refuse_nonfinite
 from irc.ir.graph import Graph, Node, Value
 from irc.ir.layout import SOURCE_ACTIVATION
@@ -82,13 +84,20 @@ class ImportContext:
 
 
 def import_onnx(model, source="model.onnx", input_shapes=None, weights=None):
-    """weights: {name: array} kept outside the proto (the Chainer front end's, by reference)."""
+    """weights: {name: array} kept outside the proto (the Chainer front end's, by reference).
+    A model at batch N > 1 comes back imported at batch 1 with graph.source_batch = N, or is
+    refused when its samples meet (irc/frontend/batch.py)."""
+    graph = _import_graph(model, source, input_shapes or {}, weights)
+    return per_sample(graph, lambda shapes: _import_graph(model, source, shapes, weights), source)
+
+
+def _import_graph(model, source, input_shapes, weights):
     ctx = ImportContext(model, source)
     for init in model.graph.initializer:
         ctx.add_constant(init.name, numpy_helper.to_array(init))
     for name, array in (weights or {}).items():
         ctx.add_constant(name, array)
-    _add_graph_inputs(ctx, model.graph, input_shapes or {})
+    _add_graph_inputs(ctx, model.graph, input_shapes)
     for onnx_node in model.graph.node:
         ctx.onnx_node = onnx_node
         _import_node(ctx, onnx_node)
@@ -105,7 +114,7 @@ def _import_node(ctx, onnx_node):
     handler = HANDLERS.get(onnx_node.op_type)
     if handler is None:
         raise ctx.error(f"ONNX op {onnx_node.op_type} is not supported by irc "
-                        f"(supported: {', '.join(sorted(HANDLERS))})")
+                        f"(supported: {', '.join(sorted(set(HANDLERS) - set(NO_KERASJS_FORM)))})")
     handler(ctx, onnx_node)
 
 

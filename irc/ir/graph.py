@@ -50,6 +50,7 @@ class Graph:
         self._producers = {}      # value name -> {node name: None}; see _index
         self._readers = {}
         self.notes = {}           # pass name -> the matches it refused, and why (passes/kit.py)
+        self.source_batch = 1     # the batch the source model was exported at (irc/frontend/batch.py)
 
     # ---- values -------------------------------------------------------------
     def add_value(self, value):

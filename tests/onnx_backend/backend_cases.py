@@ -4,21 +4,19 @@ Groups (onnx/backend/test/data/...):
   pytorch-converted, pytorch-operator: one directory per case, model.onnx and
       test_data_set_N/{input_*.pb, output_*.pb}; input_i feeds the i-th graph input that is
       not an initializer (the tensors carry no names).
-  light: light_<name>.onnx + light_<name>_output_0.pb and no input file; ONNX's own runner
-      (onnx.backend.test.runner, generate_dummy_data with random=False) feeds every float
-      input arange(n).reshape(shape) / n, with unknown dims taken as 1. We do the same.
+  light: light_<name>.onnx, whose weights are all ConstantOfShape 0.02 and whose shipped
+      output is a flat softmax: light_weights.py gives them seeded random weights and batch
+      norm statistics calibrated on the input, and ONNX Runtime on that model is the expected
+      output, for a seeded input.
 
 A case passes if irc matches every expected output within
 max|got - expected| <= ATOL * max(1, max|expected|), or if `irc compile` refuses it with an
 IrcError (a clean one-line user error). Anything else fails: a crash, an IrcError after
 compilation (Keras.js failing, an input irc run cannot feed), a wrong shape or number.
 
-Most cases have a batch of 2 to 20 samples, which irc refuses (Keras.js runs one sample).
-run_case_per_sample also runs those: the model with batch 1 on each sample separately,
-against that sample's slice of the expected output. That holds only when the model treats
-axis 0 as a batch of independent samples: a reference (ONNX Runtime, or onnx's reference
-evaluator for opsets ORT lacks) checks this first on the batch-1 model; a model that mixes
-samples, or fixes the batch size in a constant, is "not separable" and not run.
+Most pytorch-* cases have a batch of 2 to 20 samples: irc compiles such a model at batch 1
+when its samples are independent (irc/frontend/batch.py) and `irc run` feeds it the batch
+one sample at a time, so every case runs as shipped: the batch-N model, the batch-N input.
 """
 
 import os
@@ -34,6 +32,7 @@ from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest_many
 from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
+from tests.onnx_backend import light_weights
 
 DATA_DIR = Path(onnx.__file__).resolve().parent / "backend" / "test" / "data"
 GROUPS = ("pytorch-converted", "pytorch-operator", "light")
@@ -48,7 +47,7 @@ NOT_RUN = "compiled, not run"         # too slow for the default run; IRC_SLOW_T
 SLOW_MACS = 1_000_000_000
 SLOW_WEIGHT_BYTES = 256 << 20
 RUN_SLOW = os.environ.get("IRC_SLOW_TESTS", "") not in ("", "0")
-NOT_SEPARABLE = "not separable"       # per-sample mode only: the samples are not independent
+LIGHT_INPUT_SEED = 0
 
 
 @dataclass
@@ -56,7 +55,7 @@ class Case:
     group: str
     name: str
     model_path: Path
-    data_sets: list = field(default_factory=list)   # [(input .pb paths, output .pb paths)]
+    data_sets: list = field(default_factory=list)   # [(input .pb paths, output .pb paths)]; light: none
 
     @property
     def id(self):
@@ -65,7 +64,7 @@ class Case:
 
 @dataclass
 class Outcome:
-    status: str        # MATCHED, REFUSED, FAILED, NOT_RUN or NOT_SEPARABLE
+    status: str        # MATCHED, REFUSED, FAILED or NOT_RUN
     detail: str        # the refusal or failure, one line; the error for a match
     stage: str = ""    # where it failed: compile, run, compare
 
@@ -77,11 +76,8 @@ def discover():
         root = DATA_DIR / group
         if not root.is_dir():
             continue
-        if group == "light":
-            for model in sorted(root.glob("light_*.onnx")):
-                name = model.stem
-                outputs = sorted(root.glob(f"{name}_output_*.pb"), key=_pb_index)
-                cases.append(Case(group, name, model, [(None, outputs)]))
+        if group == "light":        # the shipped outputs are not used (see the module docstring)
+            cases += [Case(group, model.stem, model) for model in sorted(root.glob("light_*.onnx"))]
             continue
         for case_dir in sorted(p for p in root.iterdir() if (p / "model.onnx").is_file()):
             sets = []
@@ -107,24 +103,38 @@ def graph_inputs(model):
     return [vi for vi in model.graph.input if vi.name not in inits]
 
 
-def dummy_input(vi):
-    """onnx.backend.test.runner.Runner.generate_dummy_data(random=False)."""
+def light_input(vi):
+    """A seeded input for a light model's graph input (unknown dims taken as 1)."""
     shape = tuple(d.dim_value if d.HasField("dim_value") else 1 for d in vi.type.tensor_type.shape.dim)
-    n = int(np.prod(shape))
-    return (np.arange(n).reshape(shape) / n).astype(np.float32)
+    return np.random.default_rng(LIGHT_INPUT_SEED).uniform(-1, 1, shape).astype(np.float32)
 
 
-def load_data_sets(case, model):
+def source_model(case, work_dir):
+    """(path irc compiles, ModelProto, data sets [(feeds, expected array per output)], or None
+    for a model only compiled). A light model that will run in Keras.js is re-weighted into
+    work_dir; one too slow to run (see _too_slow) is compiled as shipped, since the compile
+    needs no real weights and calibrating DenseNet-121 costs a minute of ONNX Runtime."""
+    model = onnx.load(str(case.model_path))
+    if case.group != "light":
+        return case.model_path, model, _shipped_data_sets(case, model)
+    if not RUN_SLOW and _too_slow(model):
+        return case.model_path, model, None
+    model = light_weights.reweighted(model)
+    feeds = {vi.name: light_input(vi) for vi in graph_inputs(model)}
+    model = light_weights.calibrated(model, feeds)
+    path = Path(work_dir) / "model.onnx"
+    onnx.save(model, str(path))
+    return path, model, [(feeds, light_weights.onnxruntime_session(model)(feeds))]
+
+
+def _shipped_data_sets(case, model):
     """[(feeds {graph input name: array}, expected [array per graph output])]."""
     inputs = graph_inputs(model)
     sets = []
     for input_paths, output_paths in case.data_sets:
-        if input_paths is None:
-            feeds = {vi.name: dummy_input(vi) for vi in inputs}
-        else:
-            if len(input_paths) != len(inputs):
-                raise AssertionError(f"{len(input_paths)} input files for {len(inputs)} graph inputs")
-            feeds = {vi.name: read_tensor(p) for vi, p in zip(inputs, input_paths)}
+        if len(input_paths) != len(inputs):
+            raise AssertionError(f"{len(input_paths)} input files for {len(inputs)} graph inputs")
+        feeds = {vi.name: read_tensor(p) for vi, p in zip(inputs, input_paths)}
         sets.append((feeds, [read_tensor(p) for p in output_paths]))
     return sets
 
@@ -153,20 +163,19 @@ def _crash(stage, exc):
 
 def run_case(case, work_dir):
     """Compile `case` with irc into work_dir, run it in Keras.js, compare. -> Outcome."""
-    model = onnx.load(str(case.model_path))
-    data_sets = load_data_sets(case, model)
+    model_path, model, data_sets = source_model(case, work_dir)
     out_dir = Path(work_dir) / "out"
-    compiled = _compile(case.model_path, out_dir)
+    compiled = _compile(model_path, out_dir)
     if isinstance(compiled, Outcome):
         return compiled
-    too_slow = None if RUN_SLOW else _too_slow(model, compiled)
+    too_slow = None if RUN_SLOW else _too_slow(model)
     if too_slow:
         return Outcome(NOT_RUN, f"compiled; Keras.js run skipped: {too_slow} (IRC_SLOW_TESTS=1 runs it)")
     try:
         results = run_manifest_many(out_dir, read_manifest(out_dir), [feeds for feeds, _ in data_sets])
     except Exception as exc:  # noqa: BLE001 - compiled, so it must run (IrcError included)
         return _crash("run", exc)
-    return _compare(model, [expected for _, expected in data_sets], results, "data set")
+    return _compare(model, [expected for _, expected in data_sets], results)
 
 
 def _compile(model_path, out_dir):
@@ -184,10 +193,11 @@ def _compile(model_path, out_dir):
     return compiled
 
 
-def _too_slow(model, compiled):
-    """Why running `compiled` in Keras.js is too slow for the default run, or None."""
+def _too_slow(model):
+    """Why running `model` in Keras.js is too slow for the default run, or None."""
     macs = estimated_macs(model)
-    weight_bytes = sum(array.nbytes for layer in compiled.layers for _, array in layer.weights)
+    weight_bytes = sum(numpy_helper.to_array(t).nbytes for t in model.graph.initializer
+                       if t.data_type == onnx.TensorProto.FLOAT)
     if macs > SLOW_MACS:
         return f"{macs / 1e9:.1f} G multiply-adds (over {SLOW_MACS / 1e9:.1f} G)"
     if weight_bytes > SLOW_WEIGHT_BYTES:
@@ -220,8 +230,8 @@ def estimated_macs(model):
     return total
 
 
-def _compare(model, expected_list, results, what):
-    """Every output of every run against its expected array -> Outcome."""
+def _compare(model, expected_list, results):
+    """Every output of every data set against its expected array -> Outcome."""
     output_names = [vi.name for vi in model.graph.output]
     worst = 0.0
     for index, (expected, got) in enumerate(zip(expected_list, results)):
@@ -231,108 +241,11 @@ def _compare(model, expected_list, results, what):
             have = np.asarray(got[name])
             if have.shape != want.shape:
                 return Outcome(FAILED, f"output {name}: shape {list(have.shape)}, expected {list(want.shape)}",
-                               f"compare ({what} {index})")
+                               f"compare (data set {index})")
             err, bound = max_error(have, want)
             if not err <= bound:
                 return Outcome(FAILED, f"output {name}: max abs error {err:.3g} > {bound:.3g}",
-                               f"compare ({what} {index})")
+                               f"compare (data set {index})")
             worst = max(worst, err)
-    runs = f" over {len(results)} {what}s" if what == "sample" else ""
-    return Outcome(MATCHED, f"max abs error {worst:.3g}{runs}")
-
-
-# ---- per sample: the batch > 1 cases, one sample at a time at batch 1 -------------------------
-def batch_size(case):
-    """N if every input and expected output of the case has rank >= 2 and batch N > 1, else None."""
-    if not case.data_sets or case.data_sets[0][0] is None:
-        return None
-    input_paths, output_paths = case.data_sets[0]
-    shapes = [_tensor_shape(p) for p in [*input_paths, *output_paths]]
-    if not input_paths or any(len(shape) < 2 for shape in shapes):
-        return None
-    batches = {shape[0] for shape in shapes}
-    return batches.pop() if len(batches) == 1 and min(batches) > 1 else None
-
-
-def _tensor_shape(path):
-    tensor = onnx.TensorProto()
-    tensor.ParseFromString(Path(path).read_bytes())
-    return tuple(tensor.dims)
-
-
-def with_batch_one(model):
-    """A copy of `model` whose graph inputs and outputs have batch 1 (and no stale value_info)."""
-    result = onnx.ModelProto()
-    result.CopyFrom(model)
-    inits = {i.name for i in result.graph.initializer}
-    for vi in [*result.graph.input, *result.graph.output]:
-        if vi.name in inits or not vi.type.tensor_type.HasField("shape"):
-            continue
-        dims = vi.type.tensor_type.shape.dim
-        if len(dims):
-            dims[0].Clear()
-            dims[0].dim_value = 1
-    del result.graph.value_info[:]
-    return result
-
-
-def _samples(data_sets):
-    """[(feeds, expected)] for each sample of each data set, each with batch 1."""
-    return [({name: x[i:i + 1] for name, x in feeds.items()}, [y[i:i + 1] for y in expected])
-            for feeds, expected in data_sets for i in range(len(next(iter(feeds.values()))))]
-
-
-def _reference_agrees(model, samples):
-    """None if a reference, running `model` sample by sample, reproduces every expected slice;
-    else why not. ONNX Runtime first; onnx's own reference evaluator for what ORT does not
-    run (ORT has no kernels for opsets below 7, which most pytorch-* cases use)."""
-    try:
-        run = _onnxruntime_session(model)
-    except Exception:  # noqa: BLE001
-        run = _reference_evaluator(model)
-    try:
-        for feeds, expected in samples:
-            for got, want in zip(run(feeds), expected):
-                if np.shape(got) != want.shape:
-                    return f"at batch 1 the model gives shape {list(np.shape(got))}, expected {list(want.shape)}"
-                err, bound = max_error(got, want)
-                if not err <= bound:
-                    return f"at batch 1 the model differs from the batched result by {err:.3g}"
-    except Exception as exc:  # noqa: BLE001 - no reference runs the batch-1 model: not separable
-        return f"the model does not run at batch 1 ({type(exc).__name__}: {one_line(exc)[:200]})"
-    return None
-
-
-def _onnxruntime_session(model):
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.log_severity_level = 4
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return lambda feeds: session.run(None, feeds)
-
-
-def _reference_evaluator(model):
-    from onnx.reference import ReferenceEvaluator
-    evaluator = ReferenceEvaluator(model)
-    return lambda feeds: evaluator.run(None, feeds)
-
-
-def run_case_per_sample(case, work_dir):
-    """Like run_case, on each sample of a batch > 1 case with the model set to batch 1."""
-    source = onnx.load(str(case.model_path))
-    model = with_batch_one(source)
-    samples = _samples(load_data_sets(case, source))
-    why_not = _reference_agrees(model, samples)
-    if why_not:
-        return Outcome(NOT_SEPARABLE, why_not)
-    model_path = Path(work_dir) / "model.onnx"
-    onnx.save(model, str(model_path))
-    out_dir = Path(work_dir) / "out"
-    compiled = _compile(model_path, out_dir)
-    if isinstance(compiled, Outcome):
-        return compiled
-    try:
-        results = run_manifest_many(out_dir, read_manifest(out_dir), [feeds for feeds, _ in samples])
-    except Exception as exc:  # noqa: BLE001
-        return _crash("run", exc)
-    return _compare(model, [expected for _, expected in samples], results, "sample")
+    batch = len(next(iter(results[0].values()))) if results and results[0] else 1
+    return Outcome(MATCHED, f"max abs error {worst:.3g}" + (f" (batch {batch})" if batch > 1 else ""))

@@ -4,7 +4,7 @@ import pytest
 from tests.passes.pass_case import OnnxBuilder, PassCase
 
 NAME = "fold-flatten-into-dense"
-N, C, H, W = 2, 4, 6, 5
+N, C, H, W = 1, 4, 6, 5   # batch 1: a batch-N model is imported at batch 1 (irc/frontend/batch.py)
 
 
 def conv_flatten_dense(reshape_to=None, second_use=False):

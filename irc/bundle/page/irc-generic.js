@@ -4,7 +4,8 @@
 // of a vector output (a classifier's scores).
 //
 // window.irc additions, for tests:
-//   await irc.show(feeds)     runs feeds (as irc.run takes them) and shows the outputs
+//   await irc.show(feeds)     runs feeds (as irc.run takes them; or an array of them, a batch,
+//                             as irc.runBatch takes it) and shows the outputs
 //   irc.stats.shown           counts the results shown so far
 "use strict";
 
@@ -21,6 +22,11 @@
 
   const randomFeeds = (manifest) => Object.fromEntries(manifest.inputs.map((entry) => [
     entry.name, Float32Array.from({ length: irc.size(irc.sampleShape(entry)) }, Math.random)]));
+  // As many random samples as the source model's batch (irc.show runs them one by one).
+  const randomBatch = (manifest) => {
+    const samples = Array.from({ length: irc.batch() }, () => randomFeeds(manifest));
+    return samples.length > 1 ? samples : samples[0];
+  };
 
   // The source layout's element order (manifest perm: runtime = source.transpose(perm), so
   // source axis a is runtime axis perm.indexOf(a)).
@@ -54,21 +60,27 @@
 
   const format = (v) => v.toPrecision(6);
 
-  function showOutput(entry, data) {
+  // data: `samples` samples of the output, one after the other (irc.runBatch).
+  function showOutput(entry, data, samples) {
     const section = document.createElement("section");
     section.className = "output";
     section.dataset.output = entry.name;
     const heading = document.createElement("h2");
-    heading.textContent = `${entry.source_name} [${entry.source_shape.join(", ")}]`;
-    const values = inSourceOrder(data, entry);
+    heading.textContent = `${entry.source_name} [${[samples, ...entry.source_shape.slice(1)].join(", ")}]`;
+    const size = data.length / samples;
+    const perSample = Array.from({ length: samples }, (_, i) => inSourceOrder(data.subarray(i * size, (i + 1) * size), entry));
+    const values = Float32Array.from(perSample.flatMap((sample) => [...sample]));
     const stats = values.reduce((s, v) => [Math.min(s[0], v), Math.max(s[1], v), s[2] + v], [Infinity, -Infinity, 0]);
     section.append(heading, table(["min", "max", "mean"],
       [[format(stats[0]), format(stats[1]), format(stats[2] / values.length)]]));
-    if (entry.source_shape.filter((d) => d > 1).length === 1) {      // a vector: rank it
-      const ranked = [...values.keys()].sort((a, b) => values[b] - values[a]).slice(0, TOP);
-      const top = table(["rank", "index", "value"], ranked.map((i, r) => [r + 1, i, format(values[i])]));
-      top.classList.add("top");
-      section.append(top);
+    if (entry.source_shape.filter((d) => d > 1).length === 1) {      // a vector: rank it, per sample
+      perSample.forEach((sample, s) => {
+        const ranked = [...sample.keys()].sort((a, b) => sample[b] - sample[a]).slice(0, TOP);
+        const top = table(["rank", "index", "value"], ranked.map((i, r) => [r + 1, i, format(sample[i])]));
+        top.classList.add("top");
+        if (samples > 1) top.caption = Object.assign(document.createElement("caption"), { textContent: `sample ${s}` });
+        section.append(top);
+      });
     }
     const first = [...values.slice(0, FIRST_VALUES)].map(format).join(", ");
     section.append(Object.assign(document.createElement("p"),
@@ -77,9 +89,10 @@
   }
 
   irc.show = async (feeds) => {
-    const { outputs, ms } = await irc.run(feeds);
+    const samples = Array.isArray(feeds) ? feeds.length : 1;
+    const { outputs, ms } = await (Array.isArray(feeds) ? irc.runBatch(feeds) : irc.run(feeds));
     irc.showInference(ms);
-    irc.$("outputs").replaceChildren(...irc.manifest.outputs.map((entry) => showOutput(entry, outputs[entry.name])));
+    irc.$("outputs").replaceChildren(...irc.manifest.outputs.map((entry) => showOutput(entry, outputs[entry.name], samples)));
     irc.stats.shown = (irc.stats.shown || 0) + 1;
     return outputs;
   };
@@ -105,7 +118,7 @@
   async function start(manifest) {
     irc.$("generic").hidden = false;
     const random = irc.$("random-input");
-    random.addEventListener("click", () => irc.show(randomFeeds(manifest)));
+    random.addEventListener("click", () => irc.show(randomBatch(manifest)));
     random.disabled = false;
     const image = imageInput(manifest);
     if (image) {
@@ -114,7 +127,7 @@
         if (event.target.files.length) await irc.show(await imageFeeds(event.target.files[0], image));
       });
     }
-    await irc.show(randomFeeds(manifest));
+    await irc.show(randomBatch(manifest));
   }
 
   irc.pages.push({ kind: "generic", matches: () => true, start });

@@ -9,6 +9,8 @@
 //   await irc.run(feeds)      -> {outputs: {output layer: Float32Array}, ms}; feeds are
 //                                {input layer: flat data in the runtime (channels-last) layout,
 //                                without the batch axis}, as manifest.json describes them
+//   await irc.runBatch([feeds, ...]) -> the same for a batch: one run per sample, the outputs
+//                                stacked (manifest.json source_batch: the batch the source took)
 //   irc.stats                 -> {loadMs, modelMs, gpu, kernel, inferMs}; kernel: "WebGL" (GPU
 //                                mode), else irc's build's "relaxed SIMD" | "wasm SIMD" | "JS"
 //                                (stock keras-js's CPU mode is JavaScript too)
@@ -90,6 +92,22 @@
     return result;
   };
   irc.predict = async (feeds) => (await irc.run(feeds)).outputs;
+
+  // A model exported at a batch of N > 1 (manifest.json source_batch) was compiled at batch
+  // 1: one call of the source model is N runs, one sample each, whose outputs are stacked in
+  // sample order (as `irc run` does). samples: [feeds as irc.run takes them].
+  irc.batch = () => irc.manifest.source_batch || 1;
+  irc.runBatch = async (samples) => {
+    const runs = [];
+    for (const feeds of samples) runs.push(await irc.run(feeds));
+    const outputs = {};
+    for (const entry of irc.manifest.outputs) {
+      const parts = runs.map((run) => run.outputs[entry.name]);
+      outputs[entry.name] = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+      parts.reduce((offset, part) => { outputs[entry.name].set(part, offset); return offset + part.length; }, 0);
+    }
+    return { outputs, ms: runs.reduce((total, run) => total + run.ms, 0) };
+  };
 
   async function runOnce(feeds) {
     const input = {};
