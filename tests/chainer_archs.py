@@ -112,3 +112,16 @@ class SplitAndCrop(chainer.Chain):
         h = F.concat([self.left(a), self.right(b)], axis=1)
         picked = h[:, [0, 5, 6, 7, 2, 1], 2:-2, 1:]
         return h[:, 1:-1, 2:-2, 1:] * F.expand_dims(h[:, 3], 1)[:, :, 2:-2, 1:] + picked
+
+
+class TwoOutputs(chainer.Chain):
+    """Two results that onnx_chainer names in another order than forward returns them."""
+
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = L.Convolution2D(3, 6, 3, pad=1)
+
+    def forward(self, x):
+        h = self.conv(x)
+        return F.relu(h)[:, 1:-1, 2:-2, 1:], F.tanh(h)[:, 3]

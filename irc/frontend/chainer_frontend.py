@@ -245,15 +245,18 @@ def export_onnx(model, input_shape, source):
     import chainer
     import onnx
     import onnx_chainer
+
+    from irc.frontend.chainer_converters import irc_converters
     x, x_probe = seeded_input(input_shape, TRACE_SEED), seeded_input(input_shape, PROBE_SEED)
     try:
         with chainer.using_config("train", False), warnings.catch_warnings(), \
-                contextlib.redirect_stdout(io.StringIO()), _weights_by_reference() as weights, \
-                refusing_chainer_batch_statistics(model, source):
+                contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            proto, inputs, outputs = onnx_chainer.export(model, x, graph_name=Path(source).stem,
-                                                         export_params=False, return_named_inout=True)
-            probe_outputs = _run(model, x_probe)
+            with _weights_by_reference() as weights, refusing_chainer_batch_statistics(model, source), \
+                    irc_converters(model, source):
+                proto, inputs, outputs = onnx_chainer.export(model, x, graph_name=Path(source).stem,
+                                                             export_params=False, return_named_inout=True)
+            probe_outputs = _in_export_order(outputs, _run(model, x), _run(model, x_probe))
     except IrcError:
         raise
     except Exception as exc:    # user code runs in the forward pass
@@ -267,6 +270,20 @@ def export_onnx(model, input_shape, source):
     probe = Probe({names.get(input_name, input_name): x_probe},
                   {names.get(k, k): y for k, y in zip(outputs, probe_outputs)})
     return proto, {names.get(k, k): v for k, v in weights.items()}, probe
+
+
+def _in_export_order(exported, traced, probed):
+    """The probe's outputs in the order of onnx_chainer's named outputs, which is not always
+    the order the model returns them in: each named output is the traced run's output with
+    the same values (identical outputs may pair either way)."""
+    position = {}
+    for name, variable in exported.items():
+        position[name] = next((i for i, y in enumerate(traced)
+                               if i not in position.values() and y.shape == variable.shape
+                               and np.array_equal(y, variable.array, equal_nan=True)), None)
+    if None in position.values():       # a run that is not repeatable: keep the returned order
+        return probed
+    return [probed[position[name]] for name in exported]
 
 
 def _run(model, x):

@@ -107,3 +107,22 @@ def test_constant_taken_from_the_traced_input_fails_the_probe(tmp_path, capsys):
 
 def test_probe_failure_does_not_stop_a_no_probe_compile(tmp_path):
     assert compile_small("MeanFromNumpy", tmp_path, "--no-probe") == 0
+
+
+def test_outputs_probed_in_the_order_onnx_chainer_names_them(tmp_path):
+    """onnx_chainer lists the tanh result first: the probe must pair each output with the
+    model's own result of that name (it compared them crosswise, and failed on the shapes)."""
+    import chainer
+
+    from irc.frontend.chainer_frontend import load_arch_class
+    assert compile_small("TwoOutputs", tmp_path) == 0
+    model = load_arch_class(f"{ARCHS}:TwoOutputs")()
+    chainer.serializers.load_npz(str(tmp_path / "model.npz"), model)
+    x = np.random.RandomState(5).uniform(-1, 1, (1, 3, 16, 16)).astype(np.float32)
+    with chainer.using_config("train", False):
+        expected = {y.shape: y.array for y in model(x)}
+    manifest = read_manifest(tmp_path / "out")
+    got = run_manifest(tmp_path / "out", manifest, {manifest["inputs"][0]["source_name"]: x})
+    assert sorted(y.shape for y in got.values()) == sorted(expected)
+    for y in got.values():
+        assert np.abs(y - expected[y.shape]).max() <= 1e-5
