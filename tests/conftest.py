@@ -5,7 +5,7 @@ page, a set of fixture files) are built once per worker that runs one of its tes
 that use them are therefore kept in one worker (an xdist_group named after the module), and
 the other tests are spread freely. Without xdist the marks do nothing.
 
-The reports that end the run (ONNX backend cases, random graphs) are printed here; under xdist
+The reports that end the run (ONNX backend cases, random graphs, the zoo) are printed here; under xdist
 each worker sends its part to the controller, which sums them."""
 
 import importlib
@@ -28,7 +28,8 @@ def pytest_collection_modifyitems(config, items):
 
 # Data a session gathers and reports at its end: {workeroutput key: module with to_wire, merge,
 # terminal_summary}. A module is imported only where its tests ran or its data arrives.
-REPORTS = {"irc_backend_outcomes": "tests.onnx_backend.report", "irc_property_counts": "tests.property.report"}
+REPORTS = {"irc_backend_outcomes": "tests.onnx_backend.report", "irc_property_counts": "tests.property.report",
+           "irc_zoo_results": "tests.zoo.zoo"}
 
 
 def _loaded_reports():
