@@ -20,6 +20,7 @@ import importlib.util
 import inspect
 import io
 import logging
+import os
 import re
 import sys
 import warnings
@@ -255,7 +256,7 @@ def _quiet_export():
     for lg in loggers:
         lg.setLevel(logging.CRITICAL)
     try:
-        with warnings.catch_warnings(record=True) as caught, \
+        with warnings.catch_warnings(record=True) as caught, _silenced_file_descriptors(), \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("always", torch.jit.TracerWarning)
             yield found
@@ -264,6 +265,24 @@ def _quiet_export():
             lg.setLevel(level)
     found.extend(dict.fromkeys(short(w.message).split(". ")[0] for w in caught
                                if issubclass(w.category, torch.jit.TracerWarning)))
+
+
+@contextlib.contextmanager
+def _silenced_file_descriptors():
+    """torch's C++ side writes to file descriptors 1 and 2 directly (the whole TorchScript
+    graph when the torchscript exporter fails), past sys.stdout and sys.stderr."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def _root_cause(exc):

@@ -253,6 +253,19 @@ def test_dynamo_failure_names_the_cause(capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["branchy.py"]
 
 
+def test_torchscript_failure_prints_one_line_only(capfd, tmp_path):
+    """torch's C++ side prints the whole TorchScript graph straight to file descriptor 1 when
+    this exporter fails: irc's one line is all the terminal gets."""
+    (tmp_path / "adaptive.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n"
+        "    def forward(self, x):\n        return nn.functional.adaptive_avg_pool2d(x, 3)\n")
+    assert main(["compile", f"{tmp_path}/adaptive.py:Net", "--input-shape", "1,2,8,8",
+                 "-o", str(tmp_path / "out")]) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "with the torchscript exporter failed" in err and "adaptive_avg_pool2d" in err
+
+
 def test_torchscript_exporter_warns_about_a_traced_branch(capsys, tmp_path):
     (tmp_path / "branchy.py").write_text(
         "import torch.nn as nn\nclass Net(nn.Module):\n"
