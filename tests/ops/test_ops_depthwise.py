@@ -18,6 +18,7 @@ from irc.targets.kerasjs.legalize import legalize
 from tests.browser.page_driver import drive, served
 from tests.ir_check import run_ir
 from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
+from tests.ops.op_case import close
 
 C, H, W = 6, 9, 8
 X = (1, C, H, W)
@@ -84,11 +85,6 @@ def compile_case(tmp_path, make, targets=("kerasjs",)):
     out = tmp_path / "out"
     keras_model, _ = compile_model(path, out, CompileOptions(targets=list(targets), verify_each=True, probe=False))
     return model, output, x, out, keras_model
-
-
-def close(got, expected):
-    assert got.shape == expected.shape
-    return np.abs(got - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,9 @@ import pytest
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
-from irc.errors import IrcError
-from irc.frontend.onnx_import import import_onnx
 from irc.targets.kerasjs.legalize import legalize
-from tests.ir_check import run_ir
-from tests.onnx_models import OnnxBuilder, batch_norm_params, run_ort
+from tests.onnx_models import OnnxBuilder, batch_norm_params
+from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case
 
 X4 = (1, 5, 7, 6)          # N, C, H, W
 C, H, W = 5, 7, 6
@@ -159,53 +157,35 @@ BIT_EXACT = ["clip-relu6", "clip-both", "clip-min-only", "clip-max-only", "clip-
              "clip-relu6-attrs-opset6", "clip-max-attr-opset6", "neg", "abs"]
 
 
-def compile_and_run(tmp_path, name, make, opset):
+def run_case(tmp_path, case):
+    make, opset = ALL[case]
     builder, output = make()
-    model = builder.model([output], opset=opset)
-    path = tmp_path / f"{name}.onnx"
-    onnx.save(model, str(path))
-    x = builder.input(*INPUT_RANGES.get(name, ()))
-    expected = run_ort(model, {"x": x})[output]
-    reference = run_ir(import_onnx(model), {"x": x})[output]
-    keras_model, _ = compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    got = run_manifest(tmp_path / "out", read_manifest(tmp_path / "out"), {"x": x})[output]
-    return expected, reference, got, keras_model
-
-
-def close(got, expected):
-    assert got.shape == expected.shape
-    return np.abs(got - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
+    return compile_and_run(tmp_path, builder, output, opset, builder.input(*INPUT_RANGES.get(case, ())))
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    """case -> (ORT, IR reference, Keras.js, KerasModel), each case compiled and run once."""
-    results = {}
-
-    def get(case):
-        if case not in results:
-            results[case] = compile_and_run(tmp_path_factory.mktemp(case), case, *ALL[case])
-        return results[case]
-    return get
+    """case -> OpRun (ORT, IR reference, {None: Keras.js}, KerasModel), each case compiled and run once."""
+    return once_per_case(tmp_path_factory, run_case)
 
 
 @pytest.mark.parametrize("case", sorted(ALL))
 def test_op_matches_onnxruntime_in_kerasjs(case, compiled):
     expected, reference, got, _ = compiled(case)
     assert close(reference, expected), "the IR's numpy reference differs from ONNX Runtime"
-    assert close(got, expected), "Keras.js differs from ONNX Runtime"
+    assert close(got[None], expected), "Keras.js differs from ONNX Runtime"
 
 
 @pytest.mark.parametrize("case", BIT_EXACT)
 def test_exact_decompositions_match_bit_for_bit(case, compiled):
     expected, _, got, _ = compiled(case)
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got[None], expected)
 
 
 def test_exported_batchnorm_is_one_exact_batchnorm_layer(compiled):
     expected, _, got, keras_model = compiled("batchnorm-exported-as-mul-add")
     assert [layer.class_name for layer in keras_model.layers[1:]] == ["BatchNormalization"]
-    np.testing.assert_array_equal(got, expected)          # bit for bit: same roundings as ORT
+    np.testing.assert_array_equal(got[None], expected)          # bit for bit: same roundings as ORT
 
 
 @pytest.mark.parametrize("case, layers", [
@@ -250,14 +230,7 @@ REFUSED = {   # name: (graph, opset, words the one-line message must hold beside
 def test_refused_with_one_line_naming_node_and_op(case, tmp_path):
     make, opset, where, why = REFUSED[case]
     builder, output = make()
-    path = tmp_path / f"{case}.onnx"
-    onnx.save(builder.model([output], opset=opset), str(path))
-    with pytest.raises(IrcError) as info:
-        compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    message = str(info.value)
-    assert len(message.splitlines()) == 1
-    assert where in message and why in message, message
-    assert not (tmp_path / "out").exists()
+    assert_refused(tmp_path, builder, output, opset, where, why)
 
 
 def test_legacy_broadcast_add_before_opset7(tmp_path):

@@ -8,18 +8,14 @@ in one line naming the node and the op. Input H, W and C are distinct, H != W.""
 import json
 
 import numpy as np
-import onnx
 import pytest
 
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
 from irc.cli import main
-from irc.compile import CompileOptions, compile_model
-from irc.errors import IrcError
-from irc.frontend.onnx_import import import_onnx
 from irc.targets.kerasjs.legalize import legalize
-from tests.ir_check import run_ir
-from tests.onnx_models import OnnxBuilder, run_ort
+from tests.onnx_models import OnnxBuilder
+from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case
 
 X4 = (1, 5, 7, 6)          # N, C, H, W
 C, H, W = 5, 7, 6
@@ -111,36 +107,16 @@ STOCK = ["pad-reflect-asymmetric", "pad-reflect-source-layout", "expand-squeeze-
          "min-full-constant", "mean-with-constant"]
 
 
-def compile_and_run(tmp_path, name, make):
-    builder, output = make()
-    model = builder.model([output], opset=OPSETS.get(name, 13))
-    path = tmp_path / f"{name}.onnx"
-    onnx.save(model, str(path))
-    x = builder.input()
-    expected = run_ort(model, {"x": x})[output]
-    reference = run_ir(import_onnx(model), {"x": x})[output]
-    keras_model, _ = compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    manifest = read_manifest(tmp_path / "out")
-    got = {runtime: run_manifest(tmp_path / "out", manifest, {"x": x}, runtime=runtime)[output]
-           for runtime in (["irc", "stock"] if name in STOCK else ["irc"])}
-    return expected, reference, got, keras_model
-
-
-def close(got, expected):
-    assert got.shape == expected.shape
-    return np.abs(got - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
+def run_case(tmp_path, case):
+    builder, output = CASES[case]()
+    return compile_and_run(tmp_path, builder, output, OPSETS.get(case, 13),
+                           runtimes=["irc", "stock"] if case in STOCK else ["irc"])
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    """case -> (ORT, IR reference, {runtime: Keras.js}, KerasModel), each case compiled and run once."""
-    results = {}
-
-    def get(case):
-        if case not in results:
-            results[case] = compile_and_run(tmp_path_factory.mktemp(case), case, CASES[case])
-        return results[case]
-    return get
+    """case -> OpRun (ORT, IR reference, {runtime: Keras.js}, KerasModel), each case compiled and run once."""
+    return once_per_case(tmp_path_factory, run_case)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -194,6 +170,7 @@ REFUSED = {   # name: (graph, opset, words the one-line message must hold beside
     "instance-normalization": (graph(lambda b: b.node("InstanceNormalization", ["x", b.weight(C), b.weight(C)])), 13,
                                "no square root or division by a computed tensor"),
     "gelu": (graph(lambda b: b.node("Gelu", ["x"])), 20, "no gelu activation"),
+    "lrn": (graph(lambda b: b.node("LRN", ["x"], size=3)), 13, "no power or division by a computed tensor"),
     "erf": (graph(lambda b: b.node("Erf", ["x"])), 13, "no erf activation"),
 }
 
@@ -203,14 +180,7 @@ def test_refused_with_one_line_naming_node_and_op(case, tmp_path):
     make, opset, why = REFUSED[case]
     builder, output = make()
     node = builder.nodes[-1]
-    path = tmp_path / f"{case}.onnx"
-    onnx.save(builder.model([output], opset=opset), str(path))
-    with pytest.raises(IrcError) as info:
-        compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    message = str(info.value)
-    assert len(message.splitlines()) == 1
-    assert f"node {node.name} ({node.op_type})" in message and why in message, message
-    assert not (tmp_path / "out").exists()
+    assert_refused(tmp_path, builder, output, opset, f"node {node.name} ({node.op_type})", why)
 
 
 # ---- source frameworks, end to end ----------------------------------------------------------

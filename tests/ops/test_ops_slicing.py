@@ -7,19 +7,15 @@ with one line naming the node and the op."""
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 from onnx import helper
 
 from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
 from irc.cli import main
-from irc.compile import CompileOptions, compile_model
-from irc.errors import IrcError
-from irc.frontend.onnx_import import import_onnx
 from irc.targets.kerasjs.legalize import legalize
-from tests.ir_check import run_ir
-from tests.onnx_models import OnnxBuilder, run_ort
+from tests.onnx_models import OnnxBuilder
+from tests.ops.op_case import assert_refused, compile_and_run, once_per_case
 
 X4 = (1, 5, 7, 6)          # N, C, H, W
 C, H, W = 5, 7, 6
@@ -117,32 +113,17 @@ OLDER_OPSETS = {           # name: (graph, opset) where the older form differs
 ALL = {**{name: (make, 13) for name, make in CASES.items()}, **OLDER_OPSETS}
 
 
-def compile_and_run(tmp_path, name, make, opset):
+def run_case(tmp_path, case):
+    make, opset = ALL[case]
     builder, output = make()
-    model = builder.model([output], opset=opset)
-    path = tmp_path / f"{name}.onnx"
-    onnx.save(model, str(path))
-    x = builder.input()
-    expected = run_ort(model, {"x": x})[output]
-    reference = run_ir(import_onnx(model), {"x": x})[output]
-    keras_model, _ = compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    manifest = read_manifest(tmp_path / "out")
-    got = {runtime: run_manifest(tmp_path / "out", manifest, {"x": x}, runtime=runtime)[output]
-           for runtime in (None, "stock")}
-    return expected, reference, got, keras_model
+    return compile_and_run(tmp_path, builder, output, opset, runtimes=(None, "stock"))
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    """case -> (ORT, IR reference, {runtime: Keras.js}, KerasModel), each case compiled and run
+    """case -> OpRun (ORT, IR reference, {runtime: Keras.js}, KerasModel), each case compiled and run
     once, in irc's build of Keras.js and in stock keras-js 1.0.3."""
-    results = {}
-
-    def get(case):
-        if case not in results:
-            results[case] = compile_and_run(tmp_path_factory.mktemp(case), case, *ALL[case])
-        return results[case]
-    return get
+    return once_per_case(tmp_path_factory, run_case)
 
 
 ARITHMETIC = {"spatial-border-waifu2x", "channel-after-conv", "dense-features", "flattened-features",
@@ -199,14 +180,7 @@ REFUSED = {   # name: (graph, input shape, words the one-line message must hold 
 def test_refused_with_one_line_naming_node_and_op(case, tmp_path):
     make, shape, where, why = REFUSED[case]
     builder, output = graph(make, shape)()
-    path = tmp_path / f"{case}.onnx"
-    onnx.save(builder.model([output], opset=13), str(path))
-    with pytest.raises(IrcError) as info:
-        compile_model(path, tmp_path / "out", CompileOptions(verify_each=True, probe=False))
-    message = str(info.value)
-    assert len(message.splitlines()) == 1
-    assert where in message and why in message, message
-    assert not (tmp_path / "out").exists()
+    assert_refused(tmp_path, builder, output, 13, where, why)
 
 
 def test_chainer_split_axis_and_get_item_match_chainer(tmp_path):
