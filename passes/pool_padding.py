@@ -1,4 +1,7 @@
+import numpy as np
+
 from irc.errors import IrcError
+from irc.ir.graph import Node, Value
 from irc.keras_semantics.pooling import plan_pool
 from passes.kit import rewrite_each
 from passes.registry import register_pass
@@ -16,7 +19,9 @@ def pool_padding(graph):
     'same' or 'valid' pooling, with a crop2d, and a zero_pad2d (average) or edge_pad2d (max)
     in front where needed (the plan: irc/keras_semantics/pooling.py). Afterwards the node's
     pads are what its Keras padding pads, ceil_mode=0 and count_include_pad=0, so the
-    reference evaluation computes exactly what Keras.js will.
+    reference evaluation computes exactly what Keras.js will. An average pool that leaves ONNX's
+    pads out of its count where no Keras padding does pools the zero-padded input and is then
+    scaled, cell by cell, by k*k / the window's input cells (an affine map after it).
 
     Given:
         graph g(%x : f32[1,6,6,5] @NHWC) -> (%y) {
@@ -40,7 +45,18 @@ def _map_padding(graph, node):
     a = node.attrs
     x = graph.value(node.inputs[0])
     hw = [x.shape[x.layout.index(c)] for c in "HW"]
-    plan, reason = plan_pool(_KIND[node.op](a), hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
+    kind = _KIND[node.op](a)
+    plan, reason = plan_pool(kind, hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
+    if plan is None and kind == "avg_exclude":
+        # Zero padding counted, then each window's average scaled by k*k / its real cells; only
+        # with 'valid' pooling, which divides every window by k*k ('same' leaves its own out).
+        counted, why = plan_pool("avg_include", hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
+        if counted is not None and counted.padding == "valid":
+            plan = counted
+            _rescale_by_real_cells(graph, node, hw)
+        else:
+            reason += ("; counting them, then rescaling, does not fit either: "
+                       + (why or "that needs Keras 'same' pooling, which leaves its own pads out of the count"))
     if plan is None:
         raise IrcError(f"node {node.name} ({node.op}, from {node.origin or 'import'}): no exact Keras.js "
                        f"pooling for kernel {a['kernel']}, strides {a['strides']}, pads {a['pads']}, "
@@ -57,3 +73,31 @@ def _map_padding(graph, node):
         a["count_include_pad"] = 0
     node.last_pass = NAME
     return True
+
+
+def _rescale_by_real_cells(graph, node, hw):
+    """After the pool, an affine map by k_h * k_w / (the input cells in each window): the
+    average over the zero-padded window becomes the average over its real cells, as ONNX's
+    count_include_pad=0 has it (two float32 roundings: within an ulp or two of ONNX's)."""
+    a, out = node.attrs, node.outputs[0]
+    value = graph.value(out)
+    cells = [_real_cells(n, k, s, begin, value.shape[value.layout.index(c)])
+             for c, n, k, s, begin in zip("HW", hw, a["kernel"], a["strides"], a["pads"][:2])]
+    scale = float(np.prod(a["kernel"])) / np.outer(*cells)
+    shape = [1] * len(value.shape)
+    shape[value.layout.index("H")], shape[value.layout.index("W")] = scale.shape
+    readers, summed = graph.consumers(out), graph.fresh_name(f"{out}.zero_padded_average")
+    graph.rename_value(out, summed)
+    params = [graph.const(f"{out}.{name}", np.asarray(data, np.float32).reshape(shape), value.layout).name
+              for name, data in (("offset", np.zeros(scale.shape)), ("scale", scale), ("shift", np.zeros(scale.shape)))]
+    graph.add_value(Value(out, value.shape, "f32", value.layout))
+    graph.add_node(Node(out, "affine", [summed, *params], [out], {}, node.origin, NAME, node.label))
+    for reader in readers:
+        graph.set_inputs(reader, [out if i == summed else i for i in reader.inputs])
+    graph.outputs = [out if o == summed else o for o in graph.outputs]
+
+
+def _real_cells(size, kernel, stride, pad_begin, outputs):
+    """Per output position along one axis: how many of its window's cells are in the input."""
+    starts = np.arange(outputs) * stride - pad_begin
+    return np.minimum(starts + kernel, size) - np.maximum(starts, 0)

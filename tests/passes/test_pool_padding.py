@@ -74,13 +74,22 @@ def test_graph_without_pools_is_unchanged():
 def test_unmappable_pool_is_refused_naming_the_node():
     """The importer takes any pool; this pass refuses the ones Keras cannot pool exactly."""
     graph = Graph("g")
-    graph.add_value(Value("x", (1, 8, 6, 3), "f32", "NHWC"))
+    graph.add_value(Value("x", (1, 7, 6, 3), "f32", "NHWC"))
     graph.inputs.append("x")
-    graph.add_value(Value("y", (1, 4, 3, 3), "f32", "NHWC"))
-    graph.add_node(Node("y", "avg_pool2d", ["x"], ["y"], {"kernel": [2, 2], "strides": [2, 2], "pads": [1, 0, 0, 0],
-                                                           "ceil_mode": 0, "count_include_pad": 0}, origin="AveragePool:ap"))
+    graph.add_value(Value("y", (1, 4, 4, 3), "f32", "NHWC"))
+    graph.add_node(Node("y", "avg_pool2d", ["x"], ["y"], {"kernel": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1],
+                                                           "ceil_mode": 1, "count_include_pad": 0}, origin="AveragePool:ap"))
     graph.outputs.append("y")
     with pytest.raises(IrcError, match=r"^node y \(avg_pool2d, from AveragePool:ap\): no exact Keras.js pooling for kernel .*: "
-                                       r"along H .* left out of the average"):
+                                       r"along [HW] .* left out of the average.*counting them, then rescaling, does not fit either"):
         PASSES[NAME](graph)
     assert np.all([n.op == "avg_pool2d" for n in graph.nodes()])
+
+
+def test_pads_left_out_of_the_average_are_counted_then_rescaled():
+    """Keras 'same' would pad [0, 1] where ONNX pads [1, 0] and leaves it out of the count:
+    the zero-padded average, then k*k / (the window's input cells), cell by cell."""
+    b = OnnxBuilder((1, 3, 8, 6))
+    case = PassCase(b, [b.node("AveragePool", ["x"], kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 0])], NAME)
+    assert case.run() is True
+    assert case.ops() == ["zero_pad2d", "avg_pool2d", "affine"]
