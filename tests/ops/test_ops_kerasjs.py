@@ -122,6 +122,8 @@ CASES = {
     "conv-stride2-sym-pads": lambda: conv([1, 1, 1, 1], strides=(2, 2)),
     "conv-asymmetric-pads": lambda: conv([2, 0, 1, 3], kernel=(3, 2)),
     "conv-dilated": lambda: conv([2, 2, 2, 2], dilations=(2, 2)),
+    # Keras dilates at stride 1 only: the kernel it spans, zeros between its taps
+    "conv-dilated-strided": lambda: conv([2, 1, 2, 3], strides=(2, 2), dilations=(2, 3)),
     "conv-no-bias": lambda: conv([1, 1, 1, 1], bias=False),
     "deconv-k4s2p1-same": lambda: deconv((4, 4), (2, 2), (1, 1, 1, 1)),
     "deconv-k3s1p1-same": lambda: deconv((3, 3), (1, 1), (1, 1, 1, 1)),

@@ -24,7 +24,12 @@ def conv2d(ctx, node):
             f"pads {node.attrs['pads']} left for a valid convolution")
     if group == 1 or per_group > 1:
         # Grouped at its real size, as Keras 3's Conv2D(groups) (irc/lower/grouped.py).
-        config = {**_spatial_config(ctx, node, (kh, kw)), "dilation_rate": list(node.attrs["dilations"])}
+        dilations = list(node.attrs["dilations"])
+        if max(dilations) > 1 and max(node.attrs["strides"]) > 1:
+            # Keras (and Keras.js, TF.js) dilate at stride 1 only: the kernel it spans, zeros between its taps.
+            params[0] = ("kernel", spanned_kernel(params[0][1], dilations))
+            dilations = [1, 1]
+        config = {**_spatial_config(ctx, node, params[0][1].shape[:2]), "dilation_rate": dilations}
         groups = {"groups": int(group)} if group > 1 else {}
         return ctx.add_layer(node, "Conv2D", {"filters": int(filters), **config, **groups}, weights=params)
     # Depthwise: output channel c * multiplier + m reads input channel c only, as ONNX's
