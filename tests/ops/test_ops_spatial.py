@@ -329,7 +329,7 @@ REFUSED = {
                                       "does not fit"),      # 3D pools: tests/ops/test_ops_conv_nd.py
     "pad-value": (lambda: single("Pad", ints(0, 0, 1, 1, 0, 0, 1, 1), floats(1.5)), "constant value 1.5"),
     "pad-channels": (lambda: single("Pad", ints(0, 1, 0, 0, 0, 0, 0, 0)), "batch or channel"),
-    "resize-linear": (lambda: single("Resize", "", floats(1, 1, 2, 2), mode="linear"), "mode=linear"),
+    "resize-linear-by-3": (lambda: single("Resize", "", floats(1, 1, 3, 3), mode="linear"), "mode=linear by [3, 3]"),
     "resize-fractional": (lambda: single("Resize", "", floats(1, 1, 1.5, 2), mode="nearest"), "not positive integers"),
     "resize-downsample": (lambda: single("Resize", "", floats(1, 1, 0.5, 0.5), mode="nearest"),
                           "not positive integers"),

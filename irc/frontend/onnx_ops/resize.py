@@ -1,5 +1,6 @@
 """Upsample (opset 7-9) and Resize (opset 10+): nearest-neighbour upsampling by integer
-factors on H and W, which Keras.js UpSampling2D does (each pixel repeated).
+factors on H and W, which Keras.js UpSampling2D does (each pixel repeated); linear by 2 with
+half-pixel coordinates in bilinear.py.
 
 Resize maps output pixel o to a source coordinate (coordinate_transformation_mode) and
 rounds it (nearest_mode). Rather than trusting a table of which pairs are exact, the
@@ -8,6 +9,7 @@ very input and requires it to be o // scale, the pixel UpSampling2D repeats."""
 
 import numpy as np
 
+from irc.frontend.onnx_ops.bilinear import bilinear
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 from irc.frontend.onnx_ops.registry import onnx_op
 
@@ -81,8 +83,8 @@ def _scales(ctx, n, a, shape):
 
 def _emit(ctx, n, mode, scales, transform, nearest_mode):
     x = _require_nchw(ctx, n)
-    if mode != "nearest":
-        raise ctx.error(f"mode={mode} is not supported: Keras.js UpSampling2D repeats pixels (nearest only)")
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise ctx.error(f"mode={mode} is not supported (nearest, and linear by 2 with half-pixel coordinates)")
     if len(scales) != 4 or scales[0] != 1 or scales[1] != 1:
         raise ctx.error(f"scales {scales} resize the batch or channel axis; only H and W can be scaled")
     factors = scales[2:]
@@ -90,6 +92,9 @@ def _emit(ctx, n, mode, scales, transform, nearest_mode):
         raise ctx.error(f"scales {factors} on H and W are not positive integers; Keras.js UpSampling2D "
                         "repeats each pixel a whole number of times")
     factors = [int(f) for f in factors]
+    if mode != "nearest":
+        bilinear(ctx, n, factors, transform)
+        return
     if transform not in _TRANSFORMS:
         raise ctx.error(f"coordinate_transformation_mode={transform} is not supported for nearest upsampling")
     if nearest_mode not in _ROUNDING:
