@@ -14,7 +14,18 @@ from irc.compile import CompileOptions, compile_model
 from irc.errors import IrcError
 from irc.frontend.onnx_import import import_onnx
 from tests.ir_check import run_ir
-from tests.onnx_models import run_ort
+from tests.onnx_models import OnnxBuilder, run_ort
+
+X4 = (1, 5, 7, 6)          # N, C, H, W: distinct, H != W
+C, H, W = X4[1:]
+
+
+def graph(fn, shape=X4):
+    """-> make(): a builder for `shape` and fn(builder), the output (for the CASES tables)."""
+    def make():
+        b = OnnxBuilder(shape)
+        return b, fn(b)
+    return make
 
 
 class OpRun(NamedTuple):
@@ -64,3 +75,26 @@ def assert_refused(tmp_path, builder, output, opset, *words):
     assert len(message.splitlines()) == 1
     assert all(word in message for word in words), message
     assert not (tmp_path / "out").exists()
+
+
+def torch_module_run(tmp_path, module_text, class_name, shape, exporter):
+    """The PyTorch module class_name of module_text, seeded, compiled with `irc compile
+    FILE.py:CLASS --weights` as a user would -> (Keras.js's output, torch's) on one input."""
+    import torch
+
+    from irc.bundle.manifest import read_manifest
+    from irc.cli import main
+    from irc.frontend.torch_frontend import load_class
+    (tmp_path / "net.py").write_text(module_text)
+    torch.manual_seed(0)
+    model = load_class(f"{tmp_path}/net.py:{class_name}")().eval()
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    assert main(["compile", f"{tmp_path}/net.py:{class_name}", "--weights", str(tmp_path / "weights.pt"),
+                 "--input-shape", ",".join(map(str, shape)), "--exporter", exporter, "--no-probe",
+                 "-o", str(tmp_path / "out")]) == 0
+    x = np.random.RandomState(3).uniform(-1, 1, shape).astype(np.float32)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    manifest = read_manifest(tmp_path / "out")
+    (got,) = run_manifest(tmp_path / "out", manifest, {manifest["inputs"][0]["source_name"]: x}).values()
+    return got, expected

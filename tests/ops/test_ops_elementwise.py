@@ -12,17 +12,7 @@ from irc.bundle.run import run_manifest
 from irc.compile import CompileOptions, compile_model
 from irc.targets.kerasjs.legalize import legalize
 from tests.onnx_models import OnnxBuilder, batch_norm_params
-from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case
-
-X4 = (1, 5, 7, 6)          # N, C, H, W
-C, H, W = 5, 7, 6
-
-
-def graph(fn, shape=X4):
-    def make():
-        b = OnnxBuilder(shape)
-        return b, fn(b)
-    return make
+from tests.ops.op_case import X4, C, H, W, assert_refused, close, compile_and_run, graph, once_per_case
 
 
 def conv(b, x, out, kernel=(3, 3), pads=(1, 1, 1, 1), **attrs):

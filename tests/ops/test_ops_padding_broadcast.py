@@ -14,18 +14,18 @@ from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
 from irc.cli import main
 from irc.targets.kerasjs.legalize import legalize
-from tests.onnx_models import OnnxBuilder
-from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case
-
-X4 = (1, 5, 7, 6)          # N, C, H, W
-C, H, W = 5, 7, 6
-
-
-def graph(fn, shape=X4):
-    def make():
-        b = OnnxBuilder(shape)
-        return b, fn(b)
-    return make
+from tests.ops.op_case import (
+    X4,
+    C,
+    H,
+    W,
+    assert_refused,
+    close,
+    compile_and_run,
+    graph,
+    once_per_case,
+    torch_module_run,
+)
 
 
 def ints(*values):
@@ -249,23 +249,11 @@ def run_compiled(out, x):
 
 @pytest.mark.parametrize("exporter", ["torchscript", "dynamo"])
 def test_torch_reflection_pad_matches_torch(exporter, tmp_path):
-    torch = pytest.importorskip("torch")
-    (tmp_path / "net.py").write_text(TORCH_MODULE)
-    from irc.frontend.torch_frontend import load_class
-    torch.manual_seed(0)
-    model = load_class(f"{tmp_path}/net.py:ReflectBlock")().eval()
-    torch.save(model.state_dict(), tmp_path / "weights.pt")
-    shape = (1, 3, 10, 9)
-    assert main(["compile", f"{tmp_path}/net.py:ReflectBlock", "--weights", str(tmp_path / "weights.pt"),
-                 "--input-shape", ",".join(map(str, shape)), "--exporter", exporter, "--no-probe",
-                 "-o", str(tmp_path / "out")]) == 0
-    x = np.random.RandomState(3).uniform(-1, 1, shape).astype(np.float32)
-    with torch.no_grad():
-        expected = model(torch.from_numpy(x)).numpy()
+    pytest.importorskip("torch")
+    got, expected = torch_module_run(tmp_path, TORCH_MODULE, "ReflectBlock", (1, 3, 10, 9), exporter)
     assert "Pad" in json.dumps(read_manifest(tmp_path / "out"))     # the layers came from ONNX Pad nodes
-    got = run_compiled(tmp_path / "out", x)
     assert got.shape == expected.shape and expected.std() > 0.05
-    assert np.abs(got - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
+    assert close(got, expected)
 
 
 def test_chainer_broadcast_to_and_tile_match_chainer(tmp_path):

@@ -6,11 +6,8 @@ with both exporters; the other linear resizes refused in one line naming node an
 import numpy as np
 import pytest
 
-from irc.bundle.manifest import read_manifest
-from irc.bundle.run import run_manifest
-from irc.cli import main
 from tests.onnx_models import OnnxBuilder
-from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case
+from tests.ops.op_case import assert_refused, close, compile_and_run, once_per_case, torch_module_run
 
 X4 = (1, 3, 7, 6)          # N, C, H, W: H != W, odd and even
 
@@ -92,20 +89,7 @@ class UpBlock(nn.Module):
 
 @pytest.mark.parametrize("exporter", ["torchscript", "dynamo"])
 def test_torch_bilinear_upsample_matches_torch(exporter, tmp_path):
-    torch = pytest.importorskip("torch")
-    (tmp_path / "net.py").write_text(TORCH_MODULE)
-    from irc.frontend.torch_frontend import load_class
-    torch.manual_seed(0)
-    model = load_class(f"{tmp_path}/net.py:UpBlock")().eval()
-    torch.save(model.state_dict(), tmp_path / "weights.pt")
-    shape = (1, 3, 9, 8)
-    assert main(["compile", f"{tmp_path}/net.py:UpBlock", "--weights", str(tmp_path / "weights.pt"),
-                 "--input-shape", ",".join(map(str, shape)), "--exporter", exporter, "--no-probe",
-                 "-o", str(tmp_path / "out")]) == 0
-    x = np.random.RandomState(3).uniform(-1, 1, shape).astype(np.float32)
-    with torch.no_grad():
-        expected = model(torch.from_numpy(x)).numpy()
-    manifest = read_manifest(tmp_path / "out")
-    (got,) = run_manifest(tmp_path / "out", manifest, {manifest["inputs"][0]["source_name"]: x}).values()
+    pytest.importorskip("torch")
+    got, expected = torch_module_run(tmp_path, TORCH_MODULE, "UpBlock", (1, 3, 9, 8), exporter)
     assert got.shape == expected.shape and expected.std() > 0.05
     assert close(got, expected)

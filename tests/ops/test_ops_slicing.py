@@ -14,19 +14,9 @@ from irc.bundle.manifest import read_manifest
 from irc.bundle.run import run_manifest
 from irc.cli import main
 from irc.targets.kerasjs.legalize import legalize
-from tests.onnx_models import OnnxBuilder
-from tests.ops.op_case import assert_refused, compile_and_run, once_per_case
+from tests.ops.op_case import X4, C, assert_refused, compile_and_run, graph, once_per_case
 
-X4 = (1, 5, 7, 6)          # N, C, H, W
-C, H, W = 5, 7, 6
 INT_MAX = np.iinfo(np.int64).max
-
-
-def graph(fn, shape=X4):
-    def make():
-        b = OnnxBuilder(shape)
-        return b, fn(b)
-    return make
 
 
 def ints(b, *values):
