@@ -93,13 +93,14 @@ def squeeze_unsqueeze():
     return b, b.node("Squeeze", [h, b.const(np.array([2, 3], np.int64))])
 
 
-def reduce_over_space(op_type, keepdims, opset=13):
+def reduce_over_space(op_type, keepdims, opset=13, axes=(-1, -2)):
+    """axes as an input from opset 18 (ReduceSum: from 13), else as an attribute."""
     b = OnnxBuilder(X4)
     h = b.node("Conv", ["x", b.weight(4, 5, 3, 3)], pads=[1, 1, 1, 1])
-    if opset >= 18:
-        out = b.node(op_type, [h, b.const(np.array([-1, -2], np.int64))], keepdims=keepdims)
+    if opset >= 18 or op_type == "ReduceSum":
+        out = b.node(op_type, [h, b.const(np.array(axes, np.int64))], keepdims=keepdims)
     else:
-        out = b.node(op_type, [h], axes=[2, 3], keepdims=keepdims)
+        out = b.node(op_type, [h], axes=list(axes), keepdims=keepdims)
     b.opset = opset
     return b, out
 
@@ -153,6 +154,11 @@ CASES = {
     "reduce-mean-keepdims": lambda: reduce_over_space("ReduceMean", 1),
     "reduce-max-dropdims": lambda: reduce_over_space("ReduceMax", 0),
     "reduce-mean-opset18": lambda: reduce_over_space("ReduceMean", 0, opset=18),
+    "reduce-sum-space": lambda: reduce_over_space("ReduceSum", 1),
+    # over the channels (CBAM's spatial attention): the map turned so they are a spatial axis
+    "reduce-mean-channels": lambda: reduce_over_space("ReduceMean", 1, axes=[1]),
+    "reduce-max-channels-dropdims": lambda: reduce_over_space("ReduceMax", 0, axes=[-3]),
+    "reduce-sum-channels": lambda: reduce_over_space("ReduceSum", 1, axes=[1]),
     "add": add_branches,
 }
 

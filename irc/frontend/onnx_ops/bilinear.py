@@ -15,9 +15,7 @@ sum of four cells (a few ulps). Other factors and coordinate modes put each outp
 weights that vary along the axis: refused.
 """
 
-import numpy as np
-
-from irc.frontend.onnx_ops.elementwise import emit_to_fresh, operand_array
+from irc.frontend.onnx_ops.elementwise import emit_to_fresh, scaled
 
 HALF_PIXEL = ("half_pixel", "pytorch_half_pixel")
 AXES = {"H": 2, "W": 3}
@@ -43,7 +41,8 @@ def _double(ctx, x, axis):
                              {"scales": [2, 1] if axis == "H" else [1, 2]})
     before, after = (_shifted(ctx, x, axis, toward) for toward in ("before", "after"))
     neighbours = _interleaved(ctx, before, after, axis)
-    return emit_to_fresh(ctx, "add", [_scaled(ctx, repeated, 0.75), _scaled(ctx, neighbours, 0.25)], f"{axis}.linear")
+    weighted = [scaled(ctx, repeated, 0.75, f"{axis}.times0.75"), scaled(ctx, neighbours, 0.25, f"{axis}.times0.25")]
+    return emit_to_fresh(ctx, "add", weighted, f"{axis}.linear")
 
 
 def _shifted(ctx, x, axis, toward):
@@ -68,10 +67,3 @@ def _interleaved(ctx, first, second, axis):
     joined = emit_to_fresh(ctx, "concat", [first, second], f"{axis}.pairs", {"axis": 4 if axis == "W" else 3})
     shape = [n, c, 2 * h, w] if axis == "H" else [n, c, h, 2 * w]
     return emit_to_fresh(ctx, "reshape", [joined], f"{axis}.neighbours", {"shape": shape, "layout": "NCHW"})
-
-
-def _scaled(ctx, x, factor):
-    value = ctx.value(x)
-    params = [operand_array(ctx, f"{x}.{p}", np.asarray(v, np.float32), value)
-              for p, v in (("offset", 0.0), ("scale", factor), ("shift", 0.0))]
-    return emit_to_fresh(ctx, "affine", [x] + params, f"times{factor}")

@@ -246,6 +246,14 @@ def fill(ctx, like, value):
     return emit_to_fresh(ctx, "affine", [like] + params, "fill")
 
 
+def scaled(ctx, x, factor, suffix):
+    """x * factor as an affine map (one float32 rounding) -> the new value's name."""
+    value = ctx.value(x)
+    params = [operand_array(ctx, f"{x}.{p}", np.asarray(v, np.float32), value)
+              for p, v in (("offset", 0.0), ("scale", factor), ("shift", 0.0))]
+    return emit_to_fresh(ctx, "affine", [x] + params, suffix)
+
+
 def emit_to_fresh(ctx, op, inputs, suffix, attrs=None):
     out = ctx.graph.fresh_name(f"{ctx.onnx_node.output[0]}.{suffix}")
     ctx.emit(op, inputs, attrs, outputs=[out])

@@ -3,8 +3,11 @@
 import numpy as np
 
 from irc.frontend.onnx_ops import conv_nd
+from irc.frontend.onnx_ops.channel_reduce import over_channels
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
+from irc.frontend.onnx_ops.elementwise import emit_to_fresh, scaled
 from irc.frontend.onnx_ops.registry import onnx_op
+from irc.ir.layout import SOURCE_ACTIVATION
 
 
 def _require_nchw(ctx, name):
@@ -77,25 +80,32 @@ def global_pool(ctx, n):
     ctx.emit("global_avg_pool" if n.op_type == "GlobalAveragePool" else "global_max_pool", [n.input[0]])
 
 
-@onnx_op("ReduceMean", "ReduceMax")
-def reduce_over_space(ctx, n):
+@onnx_op("ReduceMean", "ReduceMax", "ReduceSum")
+def reduce(ctx, n):
     """A mean or max over H and W is global pooling (the dynamo exporter writes
-    AdaptiveAvgPool2d((1, 1)) so), as is one over all spatial axes of a 1D or 3D map;
-    reductions over other axes are refused."""
+    AdaptiveAvgPool2d((1, 1)) so), as is one over all spatial axes of a 1D or 3D map; over the
+    channels of an NCHW map it is global pooling of the map turned so the channels are a
+    spatial axis (channel_reduce.py). A sum is the mean times the cell count. Reductions over
+    other axes are refused."""
     nd = conv_nd.is_nd(ctx, n.input[0])
     x = ctx.value(n.input[0]) if nd else _require_nchw(ctx, n.input[0])
     a = attrs_of(n)
-    axes = ctx.const_array(n.input[1]).tolist() if optional_input(n, 1) else a.get("axes")  # input from opset 18
+    axes = ctx.const_array(n.input[1]).tolist() if optional_input(n, 1) else a.get("axes")  # input from opset 13/18
     rank = len(x.shape)
-    if axes is None or sorted(int(i) % rank for i in axes) != list(range(2, rank)):
-        raise ctx.error(f"{n.op_type} over axes {axes} is not supported (only over all spatial axes, as global "
-                        "pooling)")
-    op = ("global_avg_pool" if n.op_type == "ReduceMean" else "global_max_pool") + ("_nd" if nd else "")
-    if a.get("keepdims", 1):
-        ctx.emit(op, [n.input[0]])
+    axes = None if axes is None else sorted(int(i) % rank for i in axes)
+    if axes == [1] and not nd:
+        over_channels(ctx, n, bool(a.get("keepdims", 1)))
         return
-    pooled = ctx.emit(op, [n.input[0]], outputs=[n.output[0] + "/pooled"]).outputs[0]
-    ctx.emit("reshape", [pooled], {"shape": [x.shape[0], x.shape[1]], "layout": "NC"})
+    if axes != list(range(2, rank)):
+        raise ctx.error(f"{n.op_type} over axes {axes} is not supported (only over all spatial axes, as global "
+                        "pooling, or over the channels of an NCHW map)")
+    pool = ("global_max_pool" if n.op_type == "ReduceMax" else "global_avg_pool") + ("_nd" if nd else "")
+    pooled = emit_to_fresh(ctx, pool, [n.input[0]], "pooled")
+    if n.op_type == "ReduceSum":
+        pooled = scaled(ctx, pooled, float(np.prod(x.shape[2:])), "sum")
+    kept = list(x.shape[:2]) + [1] * (rank - 2)
+    ctx.emit("reshape", [pooled], {"shape": kept if a.get("keepdims", 1) else kept[:2],
+                                   "layout": SOURCE_ACTIVATION[rank] if a.get("keepdims", 1) else "NC"})
 
 
 # ---- Pad ---------------------------------------------------------------------------------
