@@ -7,6 +7,7 @@ from irc.frontend.onnx_ops.channel_reduce import over_channels
 from irc.frontend.onnx_ops.common import attrs_of, optional_input
 from irc.frontend.onnx_ops.elementwise import emit_to_fresh, scaled
 from irc.frontend.onnx_ops.registry import onnx_op
+from irc.frontend.onnx_ops.windows import pool_attrs
 from irc.ir.layout import SOURCE_ACTIVATION
 
 
@@ -17,59 +18,20 @@ def _require_nchw(ctx, name):
     return value
 
 
-def _auto_pads(auto_pad, hw, kernel, strides):
-    """ONNX auto_pad SAME_*: output ceil(size / stride), the odd cell after (UPPER) or before (LOWER)."""
-    begin, end = [], []
-    for n, k, s in zip(hw, kernel, strides):
-        total = max(0, (-(-n // s) - 1) * s + k - n)
-        small, large = total // 2, total - total // 2
-        begin.append(small if auto_pad == "SAME_UPPER" else large)
-        end.append(large if auto_pad == "SAME_UPPER" else small)
-    return begin + end
-
-
-def _pool_attrs(ctx, n, x):
-    a = attrs_of(n)
-    kernel = list(a.get("kernel_shape", []))
-    if len(kernel) != 2:
-        raise ctx.error(f"{len(kernel)}D pooling is not supported; irc handles 2D pooling (kernel_shape of 2)")
-    if len(n.output) > 1 and n.output[1]:
-        raise ctx.error("the Indices output of MaxPool is not supported")
-    if list(a.get("dilations", [1, 1])) != [1, 1]:
-        raise ctx.error(f"dilations {list(a['dilations'])} are not supported: Keras.js pooling has no dilation")
-    strides = list(a.get("strides", [1, 1]))
-    if len(strides) != 2:
-        raise ctx.error(f"strides {strides} do not fit a 2D kernel")
-    auto_pad = a.get("auto_pad", b"NOTSET").decode()
-    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-        pads = _auto_pads(auto_pad, x.shape[2:], kernel, strides)
-    elif auto_pad in ("NOTSET", "VALID"):
-        pads = list(a.get("pads", [0, 0, 0, 0])) if auto_pad == "NOTSET" else [0, 0, 0, 0]
-    else:
-        raise ctx.error(f"auto_pad={auto_pad} is not a valid ONNX value")
-    if len(pads) != 4:
-        raise ctx.error(f"pads {pads} do not fit a 2D kernel")
-    if any(p < 0 for p in pads) or any(pads[i] >= kernel[i % 2] for i in range(4)):
-        raise ctx.error(f"pads {pads} must be non-negative and smaller than the kernel {kernel}")
-    return {"kernel": kernel, "strides": strides, "pads": pads, "ceil_mode": int(a.get("ceil_mode", 0))}
-
-
 @onnx_op("MaxPool")
 def max_pool(ctx, n):
-    if conv_nd.is_nd(ctx, n.input[0]):
-        return conv_nd.pool(ctx, n, "max_pool_nd")
-    x = _require_nchw(ctx, n.input[0])
-    ctx.emit("max_pool2d", [n.input[0]], _pool_attrs(ctx, n, x))
+    nd = conv_nd.is_nd(ctx, n.input[0])
+    x = ctx.value(n.input[0]) if nd else _require_nchw(ctx, n.input[0])
+    ctx.emit("max_pool_nd" if nd else "max_pool2d", [n.input[0]], pool_attrs(ctx, n, x))
 
 
 @onnx_op("AveragePool")
 def average_pool(ctx, n):
-    if conv_nd.is_nd(ctx, n.input[0]):
-        return conv_nd.pool(ctx, n, "avg_pool_nd")
-    x = _require_nchw(ctx, n.input[0])
-    attrs = _pool_attrs(ctx, n, x)
+    nd = conv_nd.is_nd(ctx, n.input[0])
+    x = ctx.value(n.input[0]) if nd else _require_nchw(ctx, n.input[0])
+    attrs = pool_attrs(ctx, n, x)
     attrs["count_include_pad"] = int(attrs_of(n).get("count_include_pad", 0))
-    ctx.emit("avg_pool2d", [n.input[0]], attrs)
+    ctx.emit("avg_pool_nd" if nd else "avg_pool2d", [n.input[0]], attrs)
 
 
 @onnx_op("GlobalAveragePool", "GlobalMaxPool")
