@@ -10,6 +10,7 @@ import numpy as np
 
 from irc.bundle.run import split_samples, stack_samples
 from irc.errors import IrcError
+from irc.fidelity import fidelity_bound
 
 
 @dataclass
@@ -35,11 +36,8 @@ class OutputError:
 
     @property
     def tolerance(self):
-        """A float32 compile's allowance: float32 rounding through a few dozen layers stays near
-        1e-6 of the output's magnitude (1e-7 to 1e-6 on the DCGAN and the test models); a
-        100x margin, and 1e-4 absolute for outputs below 1. An input-dependent constant
-        misses by the output's own scale."""
-        return 1e-4 * max(1.0, self.reference_max)
+        """A float32 compile's allowance (irc/fidelity.py)."""
+        return fidelity_bound(self.reference_max)
 
 
 def output_error(got, expected):

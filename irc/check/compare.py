@@ -31,7 +31,11 @@ class Tolerance:
         error = float(np.abs(got - expected).max()) if expected.size else 0.0
         if not np.isfinite(error):
             return Diff(np.inf, np.inf, True, "non-finite values")
-        return Diff(error, error / scale if scale else error, error > self.atol + self.rtol * scale)
+        return Diff(error, error / scale if scale else error, error > self.bound(scale))
+
+    def bound(self, scale):
+        """The allowed max abs error for a reference whose largest magnitude is `scale`."""
+        return self.atol + self.rtol * scale
 
     def __str__(self):
         return f"atol {self.atol:g}, rtol {self.rtol:g} (of the reference's largest magnitude)"

@@ -15,10 +15,24 @@ from irc.build import build_graph
 from irc.check.check import kerasjs_layer_outputs, layer_diffs
 from irc.check.compare import Tolerance
 from irc.check.onnx_reference import reference_model, run_all_tensors
+from irc.fidelity import fidelity_bound
 from irc.lower.lower import lower
 
-# The probe's allowance, 1e-4 x max(1, max |reference|), per tensor.
-TOLERANCE = Tolerance(1e-4, 1e-4)
+
+class ProbeTolerance(Tolerance):
+    """The compile probe's allowance (irc/fidelity.py), per tensor."""
+
+    def __init__(self):
+        super().__init__(1e-4, 1e-4)
+
+    def bound(self, scale):
+        return fidelity_bound(scale)
+
+    def __str__(self):
+        return "1e-4 x max(1, the reference's largest magnitude)"
+
+
+TOLERANCE = ProbeTolerance()
 
 
 def locate_probe_failure(model_path, options, framework, probe, target):

@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 
 from irc.errors import IrcError
+from irc.fidelity import fidelity_bound
 from irc.frontend.probe_inputs import PROBE_SEED, seeded_input
 from irc.ir import layout as L
 from irc.ir.interpret import interpret
@@ -105,7 +106,7 @@ def _difference(got, expected):
     diff = np.where(np.isnan(got) & np.isnan(expected), 0.0, np.abs(got - expected))
     finite = expected[np.isfinite(expected)]
     scale = float(np.abs(finite).max()) if finite.size else 0.0
-    return float(np.nan_to_num(diff, nan=np.inf).max(initial=0.0)), 1e-4 * max(1.0, scale)
+    return float(np.nan_to_num(diff, nan=np.inf).max(initial=0.0)), fidelity_bound(scale)
 
 
 def _refusal(source, node, why):
