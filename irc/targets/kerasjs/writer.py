@@ -85,16 +85,20 @@ def _uint8_data(array, name, quantization):
     array = np.asarray(array, dtype=np.float32)
     codes, low, high = uint8_affine(array)
     quantization.record(name, array, uint8_decoded(codes, low, high))
-    return (pb.string_field(4, "uint8") + pb.bytes_field(5, codes)
-            + pb.float32_field(6, low) + pb.float32_field(7, high))
+    return _uint8_fields(codes, low, high)
 
 
 def _exact_uint8_data(codes):
     """Integer weights 0..255 (a legalisation's 0/1 kernels) as their own uint8 codes: with
     quantize_min 0 and quantize_max 255, Keras.js's decoding q * (255 - 0) / 255 + 0 gives
     each q back exactly."""
-    return (pb.string_field(4, "uint8") + pb.bytes_field(5, np.ascontiguousarray(codes))
-            + pb.float32_field(6, 0.0) + pb.float32_field(7, 255.0))
+    return _uint8_fields(np.ascontiguousarray(codes), 0.0, 255.0)
+
+
+def _uint8_fields(codes, low, high):
+    """A quantized weight: its uint8 codes and the range Keras.js decodes them to."""
+    return (pb.string_field(4, "uint8") + pb.bytes_field(5, codes)
+            + pb.float32_field(6, low) + pb.float32_field(7, high))
 
 
 def _content_id(chunks):
