@@ -1,7 +1,7 @@
 import numpy as np
 
 from irc.errors import IrcError
-from irc.ir.graph import Node, Value
+from irc.ir.graph import Value
 from irc.keras_semantics.pooling import plan_pool
 from passes.kit import rewrite_each
 from passes.registry import register_pass
@@ -86,15 +86,13 @@ def _rescale_by_real_cells(graph, node, hw):
     scale = float(np.prod(a["kernel"])) / np.outer(*cells)
     shape = [1] * len(value.shape)
     shape[value.layout.index("H")], shape[value.layout.index("W")] = scale.shape
-    readers, summed = graph.consumers(out), graph.fresh_name(f"{out}.zero_padded_average")
+    # The affine map takes the pool's name (the ONNX tensor it computes); the pool a new one.
+    summed = graph.fresh_name(f"{out}.zero_padded_average")
     graph.rename_value(out, summed)
     params = [graph.const(f"{out}.{name}", np.asarray(data, np.float32).reshape(shape), value.layout).name
               for name, data in (("offset", np.zeros(scale.shape)), ("scale", scale), ("shift", np.zeros(scale.shape)))]
-    graph.add_value(Value(out, value.shape, "f32", value.layout))
-    graph.add_node(Node(out, "affine", [summed, *params], [out], {}, node.origin, NAME, node.label))
-    for reader in readers:
-        graph.set_inputs(reader, [out if i == summed else i for i in reader.inputs])
-    graph.outputs = [out if o == summed else o for o in graph.outputs]
+    graph.insert_after(summed, "affine", Value(out, value.shape, "f32", value.layout), origin=node.origin,
+                       last_pass=NAME, more_inputs=params, label=node.label)
 
 
 def _real_cells(size, kernel, stride, pad_begin, outputs):

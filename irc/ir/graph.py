@@ -155,13 +155,14 @@ class Graph:
         self.inputs = [new if i == old else i for i in self.inputs]
         self.outputs = [new if o == old else o for o in self.outputs]
 
-    def insert_after(self, value_name, op, out_value, attrs=None, origin="", last_pass=""):
-        """Insert `op(value)` producing `out_value` and route all other uses of value through it."""
+    def insert_after(self, value_name, op, out_value, attrs=None, origin="", last_pass="", more_inputs=(), label=""):
+        """Insert `op(value, *more_inputs)` producing `out_value` and route all other uses of
+        value through it."""
         consumers = self.consumers(value_name)
         graph_outputs = list(self.outputs)
         self.add_value(out_value)
-        node = self.add_node(Node(out_value.name, op, [value_name], [out_value.name],
-                                  attrs or {}, origin, last_pass))
+        node = self.add_node(Node(out_value.name, op, [value_name, *more_inputs], [out_value.name],
+                                  attrs or {}, origin, last_pass, label))
         for consumer in consumers:
             self.set_inputs(consumer, [out_value.name if i == value_name else i for i in consumer.inputs])
         self.outputs = [out_value.name if o == value_name else o for o in graph_outputs]
