@@ -256,7 +256,9 @@ def export_onnx(model, input_shape, source):
                     irc_converters(model, source):
                 proto, inputs, outputs = onnx_chainer.export(model, x, graph_name=Path(source).stem,
                                                              export_params=False, return_named_inout=True)
-            probe_outputs = _in_export_order(outputs, _run(model, x), _run(model, x_probe))
+            probe_outputs = _run(model, x_probe)
+            if len(probe_outputs) > 1:       # one output needs no pairing, nor a second run on x
+                probe_outputs = _in_export_order(outputs, _run(model, x), probe_outputs)
     except IrcError:
         raise
     except Exception as exc:    # user code runs in the forward pass
