@@ -47,16 +47,6 @@ def _map_padding(graph, node):
     hw = [x.shape[x.layout.index(c)] for c in "HW"]
     kind = _KIND[node.op](a)
     plan, reason = plan_pool(kind, hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
-    if plan is None and kind == "avg_exclude":
-        # Zero padding counted, then each window's average scaled by k*k / its real cells; only
-        # with 'valid' pooling, which divides every window by k*k ('same' leaves its own out).
-        counted, why = plan_pool("avg_include", hw, a["kernel"], a["strides"], a["pads"], a["ceil_mode"])
-        if counted is not None and counted.padding == "valid":
-            plan = counted
-            _rescale_by_real_cells(graph, node, hw)
-        else:
-            reason += ("; counting them, then rescaling, does not fit either: "
-                       + (why or "that needs Keras 'same' pooling, which leaves its own pads out of the count"))
     if plan is None:
         raise IrcError(f"node {node.name} ({node.op}, from {node.origin or 'import'}): no exact Keras.js "
                        f"pooling for kernel {a['kernel']}, strides {a['strides']}, pads {a['pads']}, "
@@ -68,6 +58,8 @@ def _map_padding(graph, node):
             source = add_op(graph, op, [source], {"amounts": list(amounts)}, f"{node.inputs[0]}.{op}",
                             node.origin, NAME, node.label).outputs[0]
     graph.set_inputs(node, [source])
+    if plan.rescale:
+        _rescale_by_real_cells(graph, node, hw)
     a.update(padding=plan.padding, pads=plan.pads, ceil_mode=0)
     if "count_include_pad" in a:
         a["count_include_pad"] = 0

@@ -17,6 +17,7 @@ edge cell (max pooling only: a window that reaches into padding also holds the e
 so a copy of it never changes the max).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from irc.ir.ops.pooling import pool_windows
@@ -31,6 +32,9 @@ class PoolPlan:
     crop: list          # [top, bottom, left, right] cropped first (crop2d)
     pad: list           # then padded (zero_pad2d for avg_pool2d, edge_pad2d for max_pool2d)
     pads: list          # the pool's ONNX pads [t, l, b, r] afterwards: Keras 'same' pads, or zeros
+    # avg_exclude only: the pads are counted ('valid' pooling of the zero-padded input, every
+    # window divided by k*k), then each cell must be scaled by k*k / its window's input cells
+    rescale: bool = False
 
 
 def _keras_count(m, k, s, padding):
@@ -125,7 +129,19 @@ def _layers(key_h, key_w):
 def plan_pool(kind, hw, kernel, strides, pads, ceil_mode):
     """kind: 'max', 'avg_include' (count_include_pad=1) or 'avg_exclude'; pads [t, l, b, r].
     Returns (the cheapest exact PoolPlan: fewest extra Keras layers, then fewest padded cells;
-    None if there is none) and, when None, the reason."""
+    None if there is none) and, when None, the reason. An average that leaves pads out where no
+    Keras padding does falls back to counting them, then rescaling (PoolPlan.rescale)."""
+    plan, reason = _plan_pool(kind, hw, kernel, strides, pads, ceil_mode)
+    if plan is not None or kind != "avg_exclude":
+        return plan, reason
+    counted, why = _plan_pool("avg_include", hw, kernel, strides, pads, ceil_mode)
+    if counted is not None and counted.padding == "valid":     # 'same' would leave its own pads out of k*k
+        return dataclasses.replace(counted, rescale=True), None
+    return None, reason + ("; counting them, then rescaling, does not fit either: "
+                           + (why or "that needs Keras 'same' pooling, which leaves its own pads out of the count"))
+
+
+def _plan_pool(kind, hw, kernel, strides, pads, ceil_mode):
     best, fits = None, {}
     for rank, padding in enumerate(MODES):
         per_axis = [_axis_candidates(hw[i], kernel[i], strides[i], pads[i], pads[i + 2], ceil_mode, kind, padding)
