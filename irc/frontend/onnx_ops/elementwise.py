@@ -239,19 +239,22 @@ def fill(ctx, like, value):
     """An activation of `like`'s shape holding `value` (a scalar or an array broadcasting to it):
     affine(like, 0, 0, value) = like * 0 + value, exactly `value` for every finite input (an
     infinite one gives NaN). Keras.js merges take activations only; this makes one of a constant."""
-    x = ctx.value(like)
-    base = f"{ctx.onnx_node.output[0]}.fill"
-    params = [operand_array(ctx, f"{base}.{p}", np.asarray(v, np.float32), x)
-              for p, v in (("offset", 0), ("scale", 0), ("shift", value))]
-    return emit_to_fresh(ctx, "affine", [like] + params, "fill")
+    return _affine(ctx, like, 0, value, "fill")
 
 
 def scaled(ctx, x, factor, suffix):
     """x * factor as an affine map (one float32 rounding) -> the new value's name."""
-    value = ctx.value(x)
-    params = [operand_array(ctx, f"{x}.{p}", np.asarray(v, np.float32), value)
-              for p, v in (("offset", 0.0), ("scale", factor), ("shift", 0.0))]
-    return emit_to_fresh(ctx, "affine", [x] + params, suffix)
+    return _affine(ctx, x, factor, 0, suffix)
+
+
+def _affine(ctx, x, scale, shift, suffix):
+    """affine(x, 0, scale, shift) = x * scale + shift, its constants in x's rank and layout,
+    as a fresh value named after the ONNX node's output and `suffix`."""
+    out = ctx.graph.fresh_name(f"{ctx.onnx_node.output[0]}.{suffix}")
+    params = [operand_array(ctx, f"{out}.{p}", np.asarray(v, np.float32), ctx.value(x))
+              for p, v in (("offset", 0), ("scale", scale), ("shift", shift))]
+    ctx.emit("affine", [x] + params, outputs=[out])
+    return out
 
 
 def emit_to_fresh(ctx, op, inputs, suffix, attrs=None):
